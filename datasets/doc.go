@@ -1,0 +1,22 @@
+// Package datasets is the data pipeline of unroll: it reads a text, cleans
+// and tokenizes it, builds the vocabulary and cuts the token stream into
+// minibatches exactly as Dive into Deep Learning (classic edition, chapter 8)
+// does for H. G. Wells' "The Time Machine".
+//
+// The pipeline mirrors the book's functions one to one:
+//
+//	read_time_machine            -> ReadLines, CleanLine
+//	tokenize                     -> Tokenize
+//	Vocab                        -> NewVocab
+//	load_corpus_time_machine     -> LoadCorpus
+//	seq_data_iter_sequential     -> NewIterator(..., Sequential, ...)
+//	seq_data_iter_random         -> NewIterator(..., Random, ...)
+//
+// Random offsets and shuffles are drawn from PyRandom, a port of CPython's
+// random.Random, so that a Go run with seed s sees the same minibatches, in
+// the same order, as the Python reference seeded with random.seed(s).
+//
+// Fetcher finds the text: a user-supplied file, a cached or downloaded copy
+// of the book (checked against its SHA-1), or, offline, Newton's Opticks
+// from the Go distribution. The package uses only the standard library.
+package datasets

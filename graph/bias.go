@@ -1,0 +1,70 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// AddBias returns x + b with the vector b (H) added to every row of the
+// matrix x (N, H): the book's `+ b_h`. Gorgonia's BroadcastAdd does the same
+// but materialises the repeated bias on every call; this op does not. Its
+// gradient is the incoming gradient for x and its column sums for b.
+func AddBias(x, b *G.Node) (*G.Node, error) {
+	if x.Dims() != 2 || b.Dims() != 1 || x.Shape()[1] != b.Shape()[0] {
+		return nil, fmt.Errorf("graph: AddBias: want x (N, H) and b (H), got %v and %v", x.Shape(), b.Shape())
+	}
+	return G.ApplyOp(addBiasOp{opBase{"AddBias"}}, x, b)
+}
+
+type addBiasOp struct{ opBase }
+
+func (addBiasOp) Arity() int { return 2 }
+func (addBiasOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	m := G.TensorType{Dims: 2, Of: a}
+	return hm.NewFnType(m, G.TensorType{Dims: 1, Of: a}, m)
+}
+func (addBiasOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return in[0].(tensor.Shape).Clone(), nil
+}
+func (addBiasOp) DiffWRT(int) []bool { return []bool{true, true} }
+
+func (addBiasOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	db, err := G.Sum(grad, 0)
+	return G.Nodes{grad, db}, err
+}
+
+func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
+
+func (o addBiasOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	x, err := dense(o.name, vals[0])
+	if err != nil {
+		return nil, err
+	}
+	b, err := dense(o.name, vals[1])
+	if err != nil {
+		return nil, err
+	}
+	out := reuse(prealloc, x.Dtype(), x.Shape()...)
+	switch xd := x.Data().(type) {
+	case []float32:
+		addRows(out.Float32s(), xd, b.Float32s())
+	case []float64:
+		addRows(out.Float64s(), xd, b.Float64s())
+	}
+	return out, nil
+}
+
+// addRows writes x + b for each row of width len(b).
+func addRows[T float32 | float64](dst, x, b []T) {
+	h := len(b)
+	for i := 0; i < len(x); i += h {
+		d, r := dst[i:i+h], x[i:i+h]
+		for j := range b {
+			d[j] = r[j] + b[j]
+		}
+	}
+}

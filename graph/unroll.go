@@ -1,0 +1,216 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Config fixes the shape of an unrolled graph: Gorgonia checks shapes
+// exactly, so one graph serves one (Batch, Steps) pair.
+type Config struct {
+	Batch int // minibatch size (the book's batch_size)
+	Steps int // time steps unrolled (the book's num_steps)
+	// Loss adds labels, the mean cross-entropy over Steps*Batch tokens and
+	// its symbolic gradients with respect to every parameter. Without it
+	// the graph only computes logits and the next state (for generation).
+	Loss bool
+}
+
+// Unrolled is a model unrolled over Steps time steps and compiled into a
+// TapeMachine. It is built once and run for every minibatch.
+type Unrolled struct {
+	Config
+	Graph  *G.ExprGraph
+	Params G.Nodes   // parameter nodes, in Model.Params order
+	X      []*G.Node // token ids per step, each (Batch)
+	Y      *G.Node   // labels, time-major (Steps*Batch); nil without Loss
+	State  G.Nodes   // initial state, each (Batch, size)
+	Hidden []*G.Node // hidden output per step, each (Batch, hiddens)
+	Logits *G.Node   // time-major (Steps*Batch, vocab)
+	Loss   *G.Node   // mean cross-entropy; nil without Loss
+
+	model   Model
+	xs      []*tensor.Dense
+	ys      *tensor.Dense
+	lossV   G.Value
+	logitsV G.Value
+	stateV  []G.Value
+	vm      G.VM
+}
+
+// Unroll builds the graph of m over cfg.Steps steps and compiles it.
+func Unroll(m Model, cfg Config) (*Unrolled, error) {
+	if cfg.Batch < 1 || cfg.Steps < 1 {
+		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.Batch, cfg.Steps)
+	}
+	params := m.Params()
+	if len(params) == 0 {
+		return nil, errors.New("graph: Unroll: model has no parameters")
+	}
+	dt := params[0].Value.Dtype()
+	g := G.NewGraph()
+	u := &Unrolled{Config: cfg, Graph: g, model: m}
+
+	for _, p := range params {
+		u.Params = append(u.Params, G.NodeFromAny(g, p.Value, G.WithName(p.Name)))
+	}
+	for i, size := range m.StateSizes() {
+		name := "H_0"
+		if i > 0 {
+			name = fmt.Sprintf("H%d_0", i)
+		}
+		n := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, size), G.WithName(name))
+		u.State = append(u.State, n)
+	}
+
+	state := u.State
+	for t := 0; t < cfg.Steps; t++ {
+		xt := tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Batch))
+		x := G.NewVector(g, tensor.Int, G.WithShape(cfg.Batch), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
+		u.xs = append(u.xs, xt)
+		u.X = append(u.X, x)
+		h, next, err := m.Step(u.Params, x, state)
+		if err != nil {
+			return nil, fmt.Errorf("graph: Unroll: step %d: %w", t+1, err)
+		}
+		G.WithName(fmt.Sprintf("H_%d", t+1))(h)
+		u.Hidden = append(u.Hidden, h)
+		state = next
+	}
+
+	hs := u.Hidden[0]
+	if cfg.Steps > 1 {
+		var err error
+		if hs, err = G.Concat(0, u.Hidden...); err != nil {
+			return nil, fmt.Errorf("graph: Unroll: stacking hidden outputs: %w", err)
+		}
+	}
+	logits, err := m.Output(u.Params, hs)
+	if err != nil {
+		return nil, fmt.Errorf("graph: Unroll: output: %w", err)
+	}
+	G.WithName("O")(logits)
+	u.Logits = logits
+	G.Read(logits, &u.logitsV)
+	u.stateV = make([]G.Value, len(state))
+	for i, s := range state {
+		G.Read(s, &u.stateV[i])
+	}
+
+	var opts []G.VMOpt
+	if cfg.Loss {
+		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Steps*cfg.Batch))
+		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.Steps*cfg.Batch), G.WithName("Y"), G.WithValue(u.ys))
+		if u.Loss, err = SoftmaxCrossEntropy(logits, u.Y); err != nil {
+			return nil, fmt.Errorf("graph: Unroll: loss: %w", err)
+		}
+		G.WithName("loss")(u.Loss)
+		G.Read(u.Loss, &u.lossV)
+		if _, err = G.Grad(u.Loss, u.Params...); err != nil {
+			return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
+		}
+		opts = append(opts, G.BindDualValues(u.Params...))
+	}
+	u.vm = G.NewTapeMachine(g, opts...)
+	return u, nil
+}
+
+// Run executes the graph for one minibatch. x and y hold Steps*Batch token
+// ids in time-major order (index t*Batch + b); y is ignored without Loss.
+// state holds one tensor per Model.StateSizes entry: it is read as the
+// initial state and overwritten with the state after the last step, so a
+// caller carries it to the next minibatch without backpropagating into it.
+// It returns the mean cross-entropy (0 without Loss). After a Run with Loss
+// the parameters' gradients for this minibatch are in Grads.
+func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
+	n := u.Steps * u.Batch
+	if len(x) != n || (u.Loss != nil && len(y) != n) {
+		return 0, fmt.Errorf("graph: Run: want %d token ids for x and y, got %d and %d", n, len(x), len(y))
+	}
+	if len(state) != len(u.State) {
+		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(u.State), len(state))
+	}
+	for t, xt := range u.xs {
+		copy(xt.Ints(), x[t*u.Batch:(t+1)*u.Batch])
+	}
+	if u.ys != nil {
+		copy(u.ys.Ints(), y)
+	}
+	for i, s := range state {
+		if err := G.Let(u.State[i], s); err != nil {
+			return 0, fmt.Errorf("graph: Run: state %d: %w", i, err)
+		}
+	}
+	if u.Loss != nil {
+		u.ZeroGrads()
+	}
+	u.vm.Reset()
+	if err := u.vm.RunAll(); err != nil {
+		return 0, fmt.Errorf("graph: Run: %w", err)
+	}
+	for i, s := range state {
+		src, ok := u.stateV[i].(*tensor.Dense)
+		if !ok {
+			return 0, fmt.Errorf("graph: Run: state %d read as %T", i, u.stateV[i])
+		}
+		if s.DataSize() != src.DataSize() {
+			return 0, fmt.Errorf("graph: Run: state %d has %d values, want %d", i, s.DataSize(), src.DataSize())
+		}
+		copyDense(s, src)
+	}
+	if u.Loss == nil {
+		return 0, nil
+	}
+	return scalarOf("Run", u.lossV)
+}
+
+// LogitsValue returns the logits of the last Run, time-major
+// (Steps*Batch, vocab). The tensor belongs to the machine: copy what you keep.
+func (u *Unrolled) LogitsValue() *tensor.Dense {
+	d, _ := u.logitsV.(*tensor.Dense)
+	return d
+}
+
+// Grads returns the gradient tensors of the parameters, in Params order.
+// They are live: a solver reads and may scale them in place.
+func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
+	out := make([]*tensor.Dense, len(u.Params))
+	for i, p := range u.Params {
+		gv, err := p.Grad()
+		if err != nil {
+			return nil, fmt.Errorf("graph: gradient of %s: %w", p.Name(), err)
+		}
+		d, ok := gv.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("graph: gradient of %s is %T", p.Name(), gv)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// ZeroGrads sets every parameter gradient to zero.
+func (u *Unrolled) ZeroGrads() {
+	for _, p := range u.Params {
+		if gv, err := p.Grad(); err == nil {
+			if d, ok := gv.(*tensor.Dense); ok {
+				d.Zero()
+			}
+		}
+	}
+}
+
+// Close releases the machine.
+func (u *Unrolled) Close() error { return u.vm.Close() }
+
+func copyDense(dst, src *tensor.Dense) {
+	switch d := dst.Data().(type) {
+	case []float32:
+		copy(d, src.Float32s())
+	case []float64:
+		copy(d, src.Float64s())
+	}
+}

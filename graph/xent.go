@@ -1,0 +1,151 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// SoftmaxCrossEntropy returns the mean over the rows of logits (N, V) of
+// -log softmax(logits[i])[labels[i]]: the book's nn.CrossEntropyLoss with
+// mean reduction. labels is an int vector of N class ids.
+//
+// It is computed with the row maximum subtracted (log-sum-exp), so float32
+// logits of any magnitude give a finite, exact loss, unlike Gorgonia's
+// SoftMax kernel, which returns NaN for float32 logits near 88. Its symbolic
+// gradient with respect to the logits is (softmax(logits) - onehot(labels))/N
+// times the incoming gradient.
+func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
+	if logits.Dims() != 2 {
+		return nil, fmt.Errorf("graph: SoftmaxCrossEntropy: logits must be (N, V), got shape %v", logits.Shape())
+	}
+	if labels.Dims() != 1 || labels.Shape()[0] != logits.Shape()[0] {
+		return nil, fmt.Errorf("graph: SoftmaxCrossEntropy: labels shape %v does not match logits %v", labels.Shape(), logits.Shape())
+	}
+	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}}, logits, labels)
+}
+
+type xentOp struct{ opBase }
+
+func (xentOp) Arity() int { return 2 }
+func (xentOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: tensor.Int}, a)
+}
+func (xentOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
+func (xentOp) DiffWRT(int) []bool                            { return []bool{true, false} }
+
+func (o xentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}}, inputs[0], inputs[1], grad)
+	return G.Nodes{d, nil}, err
+}
+
+func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
+	x, err := dense(o.name, vals[0])
+	if err != nil {
+		return nil, err
+	}
+	labels, err := labelsOf(o.name, vals[1])
+	if err != nil {
+		return nil, err
+	}
+	var loss float64
+	switch data := x.Data().(type) {
+	case []float32:
+		loss, err = xentLoss(data, labels, x.Shape()[1])
+	case []float64:
+		loss, err = xentLoss(data, labels, x.Shape()[1])
+	}
+	if err != nil {
+		return nil, err
+	}
+	return newScalar(x.Dtype(), loss), nil
+}
+
+// xentLoss is the mean cross-entropy of row-major logits (len(labels), v).
+// Sums are accumulated in float64 whatever the storage type.
+func xentLoss[T float32 | float64](logits []T, labels []int, v int) (float64, error) {
+	var total float64
+	for i, y := range labels {
+		if y < 0 || y >= v {
+			return 0, fmt.Errorf("graph: SoftmaxXent: label %d at row %d is outside [0, %d)", y, i, v)
+		}
+		row := logits[i*v : (i+1)*v]
+		m, lse := logSumExp(row)
+		total += m + lse - float64(row[y])
+	}
+	return total / float64(len(labels)), nil
+}
+
+// logSumExp returns the row maximum m and log(sum(exp(row - m))).
+func logSumExp[T float32 | float64](row []T) (m, lse float64) {
+	m = float64(row[0])
+	for _, z := range row[1:] {
+		if float64(z) > m {
+			m = float64(z)
+		}
+	}
+	var s float64
+	for _, z := range row {
+		s += math.Exp(float64(z) - m)
+	}
+	return m, math.Log(s)
+}
+
+// xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N.
+type xentGradOp struct{ opBase }
+
+func (xentGradOp) Arity() int { return 3 }
+func (xentGradOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	m := G.TensorType{Dims: 2, Of: a}
+	return hm.NewFnType(m, G.TensorType{Dims: 1, Of: tensor.Int}, a, m)
+}
+func (xentGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return in[0].(tensor.Shape).Clone(), nil
+}
+
+func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
+
+func (o xentGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	x, err := dense(o.name, vals[0])
+	if err != nil {
+		return nil, err
+	}
+	labels, err := labelsOf(o.name, vals[1])
+	if err != nil {
+		return nil, err
+	}
+	g, err := scalarOf(o.name, vals[2])
+	if err != nil {
+		return nil, err
+	}
+	out := reuse(prealloc, x.Dtype(), x.Shape()...)
+	v := x.Shape()[1]
+	switch data := x.Data().(type) {
+	case []float32:
+		xentGrad(out.Float32s(), data, labels, v, g)
+	case []float64:
+		xentGrad(out.Float64s(), data, labels, v, g)
+	}
+	return out, nil
+}
+
+func xentGrad[T float32 | float64](dst, logits []T, labels []int, v int, g float64) {
+	scale := g / float64(len(labels))
+	for i, y := range labels {
+		row := logits[i*v : (i+1)*v]
+		d := dst[i*v : (i+1)*v]
+		m, lse := logSumExp(row)
+		for j, z := range row {
+			p := math.Exp(float64(z) - m - lse)
+			if j == y {
+				p--
+			}
+			d[j] = T(p * scale)
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package train
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/unroll/unroll/graph"
+	"gorgonia.org/tensor"
+)
+
+// Solver updates parameters from their gradients.
+type Solver interface {
+	Step(params []graph.Param, grads []*tensor.Dense) error
+}
+
+// SGD is the book's minibatch stochastic gradient descent, p -= LR * grad
+// (d2l.sgd with batch_size 1, since the loss is already a mean).
+type SGD struct {
+	LR float64
+}
+
+// Step implements Solver.
+func (s SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
+	if len(params) != len(grads) {
+		return fmt.Errorf("train: SGD: %d parameters but %d gradients", len(params), len(grads))
+	}
+	for i, p := range params {
+		switch v := p.Value.Data().(type) {
+		case []float32:
+			axpy(v, grads[i].Float32s(), float32(-s.LR))
+		case []float64:
+			axpy(v, grads[i].Float64s(), -s.LR)
+		}
+	}
+	return nil
+}
+
+// axpy sets y += a*x.
+func axpy[T float32 | float64](y, x []T, a T) {
+	x = x[:len(y)]
+	for i := range y {
+		y[i] += a * x[i]
+	}
+}
+
+// GradNorm returns the L2 norm of all gradients taken together.
+func GradNorm(grads []*tensor.Dense) float64 {
+	var ss float64
+	for _, g := range grads {
+		switch d := g.Data().(type) {
+		case []float32:
+			for _, v := range d {
+				ss += float64(v) * float64(v)
+			}
+		case []float64:
+			for _, v := range d {
+				ss += v * v
+			}
+		}
+	}
+	return math.Sqrt(ss)
+}
+
+// ClipGradNorm is the book's grad_clipping: when the global L2 norm of all
+// gradients exceeds theta, every gradient is scaled by theta/norm in place.
+// It returns the norm before clipping. theta <= 0 disables clipping.
+func ClipGradNorm(grads []*tensor.Dense, theta float64) float64 {
+	norm := GradNorm(grads)
+	if theta > 0 && norm > theta {
+		scale := theta / norm
+		for _, g := range grads {
+			switch d := g.Data().(type) {
+			case []float32:
+				for i := range d {
+					d[i] *= float32(scale)
+				}
+			case []float64:
+				for i := range d {
+					d[i] *= scale
+				}
+			}
+		}
+	}
+	return norm
+}
