@@ -84,7 +84,7 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	hs := u.Hidden[0]
 	if cfg.Steps > 1 {
 		var err error
-		if hs, err = G.Concat(0, u.Hidden...); err != nil {
+		if hs, err = StackRows(u.Hidden...); err != nil {
 			return nil, fmt.Errorf("graph: Unroll: stacking hidden outputs: %w", err)
 		}
 	}
