@@ -36,7 +36,7 @@ func (xentOp) Type() hm.Type {
 	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: tensor.Int}, a)
 }
 func (xentOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
-func (xentOp) DiffWRT(int) []bool                            { return []bool{true, false} }
+func (xentOp) DiffWRT(int) []bool                             { return []bool{true, false} }
 
 func (o xentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}}, inputs[0], inputs[1], grad)

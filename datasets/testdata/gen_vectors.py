@@ -178,6 +178,11 @@ for kind, fn in (('sequential', iter_sequential), ('random', iter_random)):
         print(f'  {kind} epoch {ep}: batches={len(bs)} digest={digest(bs)} '
               f'first X={bs[0][0]}')
 
+print('== iter_test.go: TestCountBatches')
+for n, b, t in ((35, 2, 5), (203, 3, 4), (46, 4, 5), (3, 2, 5)):
+    for kind in ('sequential', 'random'):
+        print(f'  count_batches({n}, {b}, {t}, {kind!r}) =', count_batches(n, b, t, kind))
+
 if len(sys.argv) > 1:
     path = sys.argv[1]
     lines = read_lines(path)
