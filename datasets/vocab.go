@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -122,7 +123,7 @@ func (v *Vocab) Token(id int) string {
 // Tokens returns a copy of the id-to-token list: Tokens()[id] is the token
 // with that id. VocabFromTokens turns it back into a Vocab.
 func (v *Vocab) Tokens() []string {
-	return append([]string(nil), v.idToToken...)
+	return slices.Clone(v.idToToken)
 }
 
 // TokenFreqs returns a copy of every distinct token of the text with its
@@ -134,5 +135,5 @@ func (v *Vocab) TokenFreqs() []TokenFreq {
 	if v.freqs == nil {
 		return nil
 	}
-	return append([]TokenFreq(nil), v.freqs...)
+	return slices.Clone(v.freqs)
 }
