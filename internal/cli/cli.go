@@ -19,19 +19,27 @@ const (
 )
 
 // GoStyle rewrites Go-style long flags ("-steps 35", "-steps=35") into
-// pflag's GNU spelling ("--steps 35") so both work. Only names of long flags
-// that fs defines are rewritten; single-letter shorthands such as -h, values
-// such as "-1", and everything after "--" are left alone.
+// pflag's GNU spelling ("--steps 35") so both work. A single dash followed
+// by a letter and more characters is a long flag (so an unknown "-nonsense"
+// is reported as such, not as a cluster of shorthands); single-letter
+// shorthands such as -h, the value of a flag that takes one (even "-1" or
+// "-x.txt"), and everything after "--" are left alone.
 func GoStyle(fs *pflag.FlagSet, args []string) []string {
 	out := make([]string, 0, len(args))
+	takesValue := false
 	for i, a := range args {
-		if a == "--" {
+		switch {
+		case takesValue:
+			takesValue = false
+		case a == "--":
 			return append(out, args[i:]...)
-		}
-		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
-			name, _, _ := strings.Cut(a[1:], "=")
-			if len(name) > 1 && fs.Lookup(name) != nil {
-				a = "-" + a
+		case len(a) > 2 && a[0] == '-' && isLetter(a[1]):
+			a = "-" + a
+			fallthrough
+		case strings.HasPrefix(a, "--"):
+			name, _, hasValue := strings.Cut(a[2:], "=")
+			if f := fs.Lookup(name); f != nil && !hasValue && f.NoOptDefVal == "" {
+				takesValue = true
 			}
 		}
 		out = append(out, a)
@@ -87,3 +95,5 @@ func Parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (done bool, code 
 	}
 	return false, ExitOK
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

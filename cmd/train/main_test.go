@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// tiny is a run small enough for a unit test: 2 epochs of a 16-unit RNN.
+var tiny = []string{"-epochs", "2", "-batch", "2", "-steps", "5", "-hiddens", "16", "-predict-every", "1"}
+
+func writeText(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "text.txt")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func runCmd(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestTrainsOnLocalFileBothFlagStyles(t *testing.T) {
+	data := writeText(t, strings.Repeat("The Time Traveller (for so it will be convenient to speak of him)\n", 20))
+	for _, style := range []string{"-", "--"} {
+		var args []string
+		for _, a := range append([]string{"-data", data}, tiny...) {
+			if strings.HasPrefix(a, "-") {
+				a = style + strings.TrimLeft(a, "-")
+			}
+			args = append(args, a)
+		}
+		code, out, errOut := runCmd(args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+		for _, want := range []string{"epoch    2  perplexity", "tokens/sec on cpu", "\ntime traveller", "\ntraveller"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s flags: output lacks %q:\n%s", style, want, out)
+			}
+		}
+	}
+}
+
+func TestOpticksCorpus(t *testing.T) {
+	code, out, errOut := runCmd(append([]string{"-corpus", "opticks", "-max-tokens", "2000"}, tiny...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Opticks") || !strings.Contains(out, "2000 used") {
+		t.Errorf("output does not name the Opticks corpus and its cut:\n%s", out)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	data := writeText(t, strings.Repeat("abc def ", 100))
+	empty := writeText(t, "")
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string // in the one-line error
+	}{
+		{[]string{"-nonsense"}, 2, "unknown flag"},
+		{[]string{"-steps", "0"}, 2, "steps must be >= 1"},
+		{[]string{"-batch", "-3"}, 2, "batch size must be >= 1"},
+		{[]string{"-hiddens", "0"}, 2, "-hiddens must be >= 1"},
+		{[]string{"-epochs", "0"}, 2, "epochs must be >= 1"},
+		{[]string{"-lr", "0"}, 2, "learning rate"},
+		{[]string{"-clip", "-1"}, 2, "-clip must be >= 0"},
+		{[]string{"-iter", "shuffled"}, 2, "shuffled"},
+		{[]string{"-model", "lstm"}, 2, "unknown -model"},
+		{[]string{"-corpus", "war-and-peace"}, 2, "war-and-peace"},
+		{[]string{"-steps", "abc"}, 2, "invalid argument"},
+		{[]string{"stray"}, 2, "unexpected argument"},
+		{[]string{"-data", filepath.Join(t.TempDir(), "missing.txt")}, 1, "missing.txt"},
+		{[]string{"-data", empty}, 1, "empty"},
+		{[]string{"-data", data, "-batch", "100", "-steps", "35"}, 1, "needs at least 3536"},
+	} {
+		code, _, errOut := runCmd(tc.args...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code != tc.code || !strings.Contains(errOut, tc.want) || len(lines) != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line containing %q", tc.args, code, errOut, tc.code, tc.want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, _, errOut := runCmd("-h")
+	if code != 0 {
+		t.Fatalf("-h: exit %d", code)
+	}
+	for _, want := range []string{"Data:", "Model:", "Optimisation:", "Bookkeeping:", "--steps int", "(default 35)"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("help lacks %q:\n%s", want, errOut)
+		}
+	}
+}
