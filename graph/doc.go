@@ -13,4 +13,11 @@
 //	loss, err := u.Run(x, y, state) // x, y time-major token ids
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.
+//
+// DOT draws an unrolled graph for graphviz as a person reads it: the
+// forward pass over the time steps like the book's figure, one cluster per
+// step, parameters drawn once and shapes on the edges; optionally the
+// backward pass, or many steps summarised. ModelDOT and Render serve
+// notebooks, WriteDOTFile commands. When the machine fails, Run returns a
+// MachineError naming a DOT file of the failing node's neighbourhood.
 package graph

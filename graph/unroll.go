@@ -149,7 +149,9 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 	}
 	u.vm.Reset()
 	if err := u.vm.RunAll(); err != nil {
-		return 0, fmt.Errorf("graph: Run: %w", err)
+		// The failing node's neighbourhood goes to a DOT file named in
+		// the message (see MachineError).
+		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))
 	}
 	for i, s := range state {
 		src, ok := u.stateV[i].(*tensor.Dense)

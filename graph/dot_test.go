@@ -1,0 +1,579 @@
+package graph_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/awalterschulze/gographviz"
+	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/models"
+	"gorgonia.org/tensor"
+)
+
+// Small sizes keep the tests fast; the shapes on the edges follow them.
+const (
+	tV = 28 // vocabulary
+	tH = 16 // hiddens
+	tB = 4  // batch
+)
+
+func newModel(t *testing.T, kind string) graph.Model {
+	t.Helper()
+	c := models.Config{VocabSize: tV, NumHiddens: tH, Dtype: tensor.Float32, Seed: 1}
+	var (
+		m   graph.Model
+		err error
+	)
+	if kind == "mlp" {
+		m, err = models.NewMLP(c)
+	} else {
+		m, err = models.NewRNN(c)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func unroll(t *testing.T, kind string, steps int, loss bool) *graph.Unrolled {
+	t.Helper()
+	u, err := graph.Unroll(newModel(t, kind), graph.Config{Batch: tB, Steps: steps, Loss: loss})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close() })
+	return u
+}
+
+// parsed is a DOT document read back by gographviz, without the invisible
+// nodes and edges that only steer the layout.
+type parsed struct {
+	g     *gographviz.Graph
+	nodes map[string]map[string]string // id -> attributes, unquoted
+	edges []parsedEdge
+}
+
+type parsedEdge struct {
+	from, to string
+	attrs    map[string]string
+}
+
+func unq(s string) string {
+	if u, err := strconv.Unquote(s); err == nil {
+		return u
+	}
+	return s
+}
+
+func attrsOf(a gographviz.Attrs) map[string]string {
+	m := map[string]string{}
+	for k, v := range a {
+		m[string(k)] = unq(v)
+	}
+	return m
+}
+
+func parse(t *testing.T, dot []byte) *parsed {
+	t.Helper()
+	g, err := gographviz.Read(dot)
+	if err != nil {
+		t.Fatalf("DOT does not parse: %v\n%s", err, dot)
+	}
+	p := &parsed{g: g, nodes: map[string]map[string]string{}}
+	for _, n := range g.Nodes.Nodes {
+		a := attrsOf(n.Attrs)
+		if a["style"] == "invis" {
+			continue
+		}
+		p.nodes[unq(n.Name)] = a
+	}
+	for _, e := range g.Edges.Edges {
+		a := attrsOf(e.Attrs)
+		if a["style"] == "invis" {
+			continue
+		}
+		p.edges = append(p.edges, parsedEdge{unq(e.Src), unq(e.Dst), a})
+	}
+	return p
+}
+
+func (p *parsed) out(id string) (es []parsedEdge) {
+	for _, e := range p.edges {
+		if e.from == id {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
+func (p *parsed) edge(from, to string) (parsedEdge, bool) {
+	for _, e := range p.edges {
+		if e.from == from && e.to == to {
+			return e, true
+		}
+	}
+	return parsedEdge{}, false
+}
+
+// inCluster reports whether node id is declared in subgraph name.
+func (p *parsed) inCluster(name, id string) bool {
+	kids := p.g.Relations.ParentToChildren[strconv.Quote(name)]
+	return kids[strconv.Quote(id)] || kids[id]
+}
+
+func forward(t *testing.T, kind string, steps int, opts graph.DOTOptions) *parsed {
+	t.Helper()
+	dot, err := graph.DOT(unroll(t, kind, steps, true), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parse(t, dot)
+}
+
+// TestDOTCountsPerStep pins what the forward view draws per time step.
+//
+// RNN, per step t (8 nodes, 12 edges):
+//
+//	nodes: X_t, gather rows (X_t W_xh as a row lookup), × (H_{t-1} W_hh),
+//	       +, + bias (b_h), H_t (tanh), the waypoint where H_{t-1} enters
+//	       the step, and the view O_t (rows of O).
+//	edges: W_xh -> gather, X_t -> gather, H_{t-1} -> waypoint,
+//	       waypoint -> ×, W_hh -> ×, gather -> +, × -> +, + -> + bias,
+//	       b_h -> + bias, + bias -> H_t, H_t -> stack rows, O -> O_t.
+//
+// Plus, once (11 nodes, 6 edges): the parameters W_xh, W_hh, b_h, W_hq,
+// b_q, the initial state H_0, the output layer (stack rows, × W_hq,
+// O = + b_q), the labels Y and the loss; edges stack -> ×, W_hq -> ×,
+// × -> O, b_q -> O, O -> loss, Y -> loss.
+//
+// MLP, per step (5 nodes, 7 edges): X_t, gather rows, + bias, H_t, O_t;
+// W_xh -> gather, X_t -> gather, gather -> + bias, b_h -> + bias,
+// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (9 nodes, 6 edges): the
+// same as the RNN without W_hh and H_0.
+func TestDOTCountsPerStep(t *testing.T) {
+	for _, c := range []struct {
+		kind                           string
+		nodesPerStep, edgesPerStep     int
+		nodesOnce, edgesOnce, clusters int
+	}{
+		{"rnn", 8, 12, 11, 6, 1},
+		{"mlp", 5, 7, 9, 6, 1},
+	} {
+		for _, steps := range []int{2, 3, 5} {
+			p := forward(t, c.kind, steps, graph.DOTOptions{})
+			if got, want := len(p.nodes), c.nodesOnce+steps*c.nodesPerStep; got != want {
+				t.Errorf("%s, %d steps: %d nodes, want %d", c.kind, steps, got, want)
+			}
+			if got, want := len(p.edges), c.edgesOnce+steps*c.edgesPerStep; got != want {
+				t.Errorf("%s, %d steps: %d edges, want %d", c.kind, steps, got, want)
+			}
+			clusters := 0
+			for name := range p.g.SubGraphs.SubGraphs {
+				if strings.HasPrefix(unq(name), "cluster_") {
+					clusters++
+				}
+			}
+			if want := steps + c.clusters; clusters != want {
+				t.Errorf("%s, %d steps: %d clusters, want %d (one per step and the output layer)", c.kind, steps, clusters, want)
+			}
+		}
+	}
+}
+
+// TestDOTSummaryCounts pins the summarised 35-step view: steps 1, 2, 34
+// and 35 drawn in full; steps 3..33 as one node for the computation, one
+// for the inputs and one for the outputs, with edges from the shared
+// parameters and X_3..X_33 into it, the state from H_2 into it and from it
+// into step 34, its hidden outputs into stack rows and O to O_3..O_33.
+func TestDOTSummaryCounts(t *testing.T) {
+	for _, c := range []struct {
+		kind         string
+		nodes, edges int
+		midIn        []string
+	}{
+		// 11 + 4*8 + 3 nodes; 6 + 4*12 + 7 edges (W_xh, W_hh, b_h, X, H_2 in; stack, O_t out)
+		{kind: "rnn", nodes: 46, edges: 61, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
+		// 9 + 4*5 + 3 nodes; 6 + 4*7 + 5 edges
+		{kind: "mlp", nodes: 32, edges: 39, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
+	} {
+		p := forward(t, c.kind, 35, graph.DOTOptions{Summarize: 2})
+		if len(p.nodes) != c.nodes || len(p.edges) != c.edges {
+			t.Errorf("%s: %d nodes and %d edges, want %d and %d", c.kind, len(p.nodes), len(p.edges), c.nodes, c.edges)
+		}
+		for _, id := range []string{"X_1", "X_2", "X_34", "X_35", "H_1", "H_2", "H_34", "H_35", "steps_3..33", "O_3..O_33"} {
+			if p.nodes[id] == nil {
+				t.Errorf("%s: no node %s", c.kind, id)
+			}
+		}
+		for _, id := range []string{"X_3", "H_3", "H_33", "O_3"} {
+			if p.nodes[id] != nil {
+				t.Errorf("%s: collapsed step's node %s is drawn", c.kind, id)
+			}
+		}
+		for _, from := range c.midIn {
+			if _, ok := p.edge(from, "steps_3..33"); !ok {
+				t.Errorf("%s: no edge %s -> steps_3..33", c.kind, from)
+			}
+		}
+		e, ok := p.edge("steps_3..33", stackID(t, p))
+		if !ok || !strings.Contains(e.attrs["label"], "H_3 … H_33") {
+			t.Errorf("%s: edge from the collapsed steps to stack rows: %v %v", c.kind, ok, e.attrs)
+		}
+	}
+}
+
+// stackID finds the id of the stack rows node.
+func stackID(t *testing.T, p *parsed) string {
+	for id, a := range p.nodes {
+		if a["label"] == "stack rows" {
+			return id
+		}
+	}
+	t.Fatal("no stack rows node")
+	return ""
+}
+
+func TestDOTNamesShapesAndLayout(t *testing.T) {
+	p := forward(t, "rnn", 3, graph.DOTOptions{})
+	for _, id := range []string{"X_1", "X_2", "X_3", "H_0", "H_1", "H_2", "H_3", "O_1", "O_2", "O_3",
+		"W_xh", "W_hh", "b_h", "W_hq", "b_q", "O", "Y", "loss"} {
+		if p.nodes[id] == nil {
+			t.Errorf("no node %s", id)
+		}
+	}
+	// Parameters are drawn once and feed every step.
+	for _, c := range []struct {
+		id    string
+		uses  int
+		shape string
+	}{{"W_xh", 3, "(28, 16)"}, {"W_hh", 3, "(16, 16)"}, {"b_h", 3, "(16)"}, {"W_hq", 1, "(16, 28)"}, {"b_q", 1, "(28)"}} {
+		es := p.out(c.id)
+		if len(es) != c.uses {
+			t.Errorf("%s has %d uses, want %d", c.id, len(es), c.uses)
+		}
+		for _, e := range es {
+			if e.attrs["label"] != c.shape {
+				t.Errorf("%s -> %s labelled %q, want %q", c.id, e.to, e.attrs["label"], c.shape)
+			}
+		}
+	}
+	// One cluster per step, holding X_t and H_t; parameters outside.
+	for i := 1; i <= 3; i++ {
+		cl := "cluster_step_" + strconv.Itoa(i)
+		for _, id := range []string{"X_" + strconv.Itoa(i), "H_" + strconv.Itoa(i)} {
+			if !p.inCluster(cl, id) {
+				t.Errorf("%s not in %s", id, cl)
+			}
+		}
+		if p.inCluster(cl, "W_xh") || p.inCluster(cl, "H_0") {
+			t.Errorf("a shared node is inside %s", cl)
+		}
+	}
+	// The hidden state passes from step to step: H_{t-1} enters step t
+	// through a waypoint and reaches its product with W_hh.
+	for i := 1; i <= 3; i++ {
+		prev := "H_" + strconv.Itoa(i-1)
+		var w string
+		for _, e := range p.out(prev) {
+			if p.nodes[e.to]["shape"] == "point" {
+				w = e.to
+				if e.attrs["label"] != "(4, 16)" || e.attrs["style"] != "bold" {
+					t.Errorf("%s -> step %d: %v", prev, i, e.attrs)
+				}
+			}
+		}
+		if w == "" || !p.inCluster("cluster_step_"+strconv.Itoa(i), w) {
+			t.Fatalf("%s does not enter step %d", prev, i)
+		}
+		es := p.out(w)
+		if len(es) != 1 || p.nodes[es[0].to]["label"] != "×" || !p.inCluster("cluster_step_"+strconv.Itoa(i), es[0].to) {
+			t.Errorf("the state entering step %d goes to %v", i, es)
+		}
+	}
+	// Every edge carries a shape, except the last leg of the state edges
+	// (its first leg has it).
+	for _, e := range p.edges {
+		if e.attrs["label"] == "" && p.nodes[e.from]["shape"] != "point" {
+			t.Errorf("edge %s -> %s has no label", e.from, e.to)
+		}
+	}
+	if e, _ := p.edge("X_1", p.out("X_1")[0].to); e.attrs["label"] != "(4)" {
+		t.Errorf("X_1 edge labelled %q, want (4)", e.attrs["label"])
+	}
+	// Rows as in the book's figure.
+	if !strings.Contains(string(mustDOT(t, "rnn", 3, graph.DOTOptions{})), `subgraph "row_h" { rank="same"; "H_0";`) {
+		t.Error("H_0 does not lead the row of hidden states")
+	}
+}
+
+func mustDOT(t *testing.T, kind string, steps int, opts graph.DOTOptions) []byte {
+	t.Helper()
+	dot, err := graph.DOT(unroll(t, kind, steps, true), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dot
+}
+
+// TestDOTGradCountsPerStep pins what -grad adds per time step: the
+// difference between 4 and 3 steps (and 5 and 4) is one backward step.
+//
+// RNN, 12 nodes and 22 edges per backward step, on top of the forward 8
+// and 12: H_t ⊙ H_t (1 edge: H_t), 1 - that = tanh' (2: the constant 1
+// and ⊙), the delta δ_t = tanh' ⊙ ∂loss/∂H_t (2), its column sum, b_h's
+// part (1), δ_t W_hhᵀ, the gradient sent to H_{t-1} (2), H_{t-1}ᵀ δ_t,
+// W_hh's part (2), the scatter of δ_t into W_xh's rows (3: W_xh, δ_t,
+// X_t), the slice of ∂loss/∂(stacked H) for step t (1), ∂loss/∂H_t = that
+// slice + the gradient from step t+1 (2), and the three sums accumulating
+// W_xh's, W_hh's and b_h's gradients over the steps (2 each).
+// MLP, 8 nodes and 14 edges (forward 5 and 7): the same without anything
+// through W_hh or H_{t-1}.
+func TestDOTGradCountsPerStep(t *testing.T) {
+	for _, c := range []struct {
+		kind         string
+		nodes, edges int
+	}{{"rnn", 8 + 12, 12 + 22}, {"mlp", 5 + 8, 7 + 14}} {
+		var n, e []int
+		for _, steps := range []int{3, 4, 5} {
+			p := forward(t, c.kind, steps, graph.DOTOptions{Grad: true})
+			n = append(n, len(p.nodes))
+			e = append(e, len(p.edges))
+		}
+		for i := 1; i < len(n); i++ {
+			if n[i]-n[i-1] != c.nodes || e[i]-e[i-1] != c.edges {
+				t.Errorf("%s: a step adds %d nodes and %d edges, want %d and %d (forward and backward)",
+					c.kind, n[i]-n[i-1], e[i]-e[i-1], c.nodes, c.edges)
+			}
+		}
+	}
+	p := forward(t, "rnn", 3, graph.DOTOptions{Grad: true})
+	for _, want := range []string{"∂loss/∂W_xh", "∂loss/∂W_hh", "∂loss/∂b_h", "∂loss/∂W_hq", "∂loss/∂b_q", "∂loss/∂O"} {
+		found := 0
+		for _, a := range p.nodes {
+			if strings.HasPrefix(a["label"], want+"\n") {
+				found++
+			}
+		}
+		if found != 1 {
+			t.Errorf("%d nodes labelled %s, want 1", found, want)
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		if _, ok := p.g.SubGraphs.SubGraphs[strconv.Quote("cluster_backward_"+strconv.Itoa(i))]; !ok {
+			t.Errorf("no backward cluster for step %d", i)
+		}
+	}
+}
+
+// TestDOTEveryModeParses reads back every mode's output.
+func TestDOTEveryModeParses(t *testing.T) {
+	for _, kind := range []string{"rnn", "mlp"} {
+		for _, steps := range []int{1, 2, 3, 35} {
+			u := unroll(t, kind, steps, true)
+			for _, opts := range []graph.DOTOptions{{}, {Grad: true}, {Summarize: 1}, {Summarize: 2}, {Summarize: 2, Grad: true}, {Raw: steps <= 3}} {
+				dot, err := graph.DOT(u, opts)
+				if err != nil {
+					t.Fatalf("%s, %d steps, %+v: %v", kind, steps, opts, err)
+				}
+				parse(t, dot)
+			}
+		}
+	}
+	// A generation graph (no loss) draws its forward pass; -grad fails.
+	u := unroll(t, "rnn", 1, false)
+	dot, err := graph.DOT(u, graph.DOTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := parse(t, dot); p.nodes["loss"] != nil || p.nodes["H_1"] == nil {
+		t.Error("generation graph drawn wrongly")
+	}
+	if _, err := graph.DOT(u, graph.DOTOptions{Grad: true}); err == nil {
+		t.Error("Grad on a graph without loss: no error")
+	}
+	if _, err := graph.DOT(u, graph.DOTOptions{Summarize: -1}); err == nil {
+		t.Error("Summarize -1: no error")
+	}
+}
+
+func TestModelDOT(t *testing.T) {
+	dot, err := graph.ModelDOT(newModel(t, "rnn"), 3, graph.DOTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := parse(t, dot)
+	if e, ok := p.edge("X_1", p.out("X_1")[0].to); !ok || e.attrs["label"] != "(1)" {
+		t.Errorf("ModelDOT batch: X_1 edge %v, want (1)", e.attrs)
+	}
+	if _, err := graph.ModelDOT(newModel(t, "mlp"), 0, graph.DOTOptions{}); err == nil {
+		t.Error("0 steps: no error")
+	}
+}
+
+// TestRunWritesFailingNeighbourhood provokes a machine error (a label
+// outside [0, V) makes the cross-entropy fail) and reads the DOT file Run
+// names.
+func TestRunWritesFailingNeighbourhood(t *testing.T) {
+	u := unroll(t, "rnn", 3, true)
+	n := u.Steps * u.Batch
+	x, y := make([]int, n), make([]int, n)
+	y[5] = tV + 3
+	state := []*tensor.Dense{tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(tB, tH))}
+	_, err := u.Run(x, y, state)
+	var me *graph.MachineError
+	if !errors.As(err, &me) {
+		t.Fatalf("Run: %v (%T), want a MachineError", err, err)
+	}
+	if me.DOTPath == "" {
+		t.Fatalf("no DOT written: %v", me.DOTErr)
+	}
+	defer os.Remove(me.DOTPath)
+	if !strings.Contains(err.Error(), me.DOTPath) || !strings.Contains(err.Error(), "outside [0, 28)") {
+		t.Errorf("message %q does not name the file and the cause", err)
+	}
+	if me.Node == nil || me.Node.Name() != "loss" {
+		t.Errorf("failing node %v, want loss", me.Node)
+	}
+	data, rerr := os.ReadFile(me.DOTPath)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	p := parse(t, data)
+	// Radius 2 around the loss: O and Y, what O is made of (× and b_q),
+	// and what else reads O and Y (the gradient of the cross-entropy).
+	if len(p.nodes) != 6 {
+		t.Errorf("%d nodes around the loss, want 6: %v", len(p.nodes), keys(p.nodes))
+	}
+	if p.nodes["loss"]["fillcolor"] != "#ff6b6b" {
+		t.Errorf("the failing node is not red: %v", p.nodes["loss"])
+	}
+	if !strings.Contains(p.g.Attrs["label"], "outside") {
+		t.Errorf("the picture's title does not carry the error: %q", p.g.Attrs["label"])
+	}
+	// A second run with good labels works again.
+	y[5] = 1
+	if _, err := u.Run(x, y, state); err != nil {
+		t.Fatalf("after the failure: %v", err)
+	}
+	if _, err := u.NeighbourhoodDOT(errors.New("no node"), 2); err == nil {
+		t.Error("NeighbourhoodDOT of an error without a node: no error")
+	}
+}
+
+func keys(m map[string]map[string]string) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+func TestRenderWithoutGraphviz(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	if _, err := graph.Render([]byte("digraph{a}"), "svg"); !errors.Is(err, graph.ErrNoGraphviz) {
+		t.Errorf("Render without dot: %v, want ErrNoGraphviz", err)
+	}
+	if _, err := graph.Render([]byte("digraph{a}"), "gif"); err == nil {
+		t.Error("format gif: no error")
+	}
+}
+
+// TestRenderTimes renders the 3-step forward view and the 35-step summary
+// with graphviz, when it is installed (acceptance: < 1 s and < 10 s; the
+// bounds here are looser, the machine may be busy).
+func TestRenderTimes(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("graphviz's dot is not installed")
+	}
+	for _, c := range []struct {
+		steps int
+		opts  graph.DOTOptions
+		limit time.Duration
+	}{{3, graph.DOTOptions{}, 5 * time.Second}, {35, graph.DOTOptions{Summarize: 2}, 20 * time.Second}} {
+		u, err := graph.Unroll(newModel(t, "rnn"), graph.Config{Batch: 32, Steps: c.steps, Loss: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "g.svg")
+		start := time.Now()
+		err = graph.WriteDOTFile(u, path, c.opts)
+		d := time.Since(start)
+		u.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		svg, _ := os.ReadFile(path)
+		if !bytes.Contains(svg, []byte("<svg")) {
+			t.Errorf("%d steps: not an SVG", c.steps)
+		}
+		t.Logf("%d steps %+v: DOT and dot -Tsvg in %v", c.steps, c.opts, d)
+		if d > c.limit {
+			t.Errorf("%d steps: rendering took %v", c.steps, d)
+		}
+	}
+}
+
+func TestWriteDOTFile(t *testing.T) {
+	u := unroll(t, "mlp", 2, true)
+	path := filepath.Join(t.TempDir(), "g.dot")
+	if err := graph.WriteDOTFile(u, path, graph.DOTOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parse(t, data)
+	if err := graph.WriteDOTFile(u, filepath.Join(t.TempDir(), "no", "such", "dir.dot"), graph.DOTOptions{}); err == nil {
+		t.Error("unwritable path: no error")
+	}
+}
+
+// TestLayoutKeepsStepsInOrder lays the views out with graphviz, when it is
+// installed, and checks that the hidden states run left to right: dot's
+// crossing minimisation shuffles clusters unless the view steers it.
+func TestLayoutKeepsStepsInOrder(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("graphviz's dot is not installed")
+	}
+	for _, c := range []struct {
+		kind  string
+		steps int
+		opts  graph.DOTOptions
+		want  []string
+	}{
+		{"rnn", 3, graph.DOTOptions{}, []string{"H_0", "H_1", "H_2", "H_3"}},
+		{"rnn", 3, graph.DOTOptions{Grad: true}, []string{"H_0", "H_1", "H_2", "H_3"}},
+		{"rnn", 35, graph.DOTOptions{Summarize: 2}, []string{"H_0", "H_1", "H_2", "steps_3..33", "H_34", "H_35"}},
+		{"rnn", 35, graph.DOTOptions{Summarize: 1, Grad: true}, []string{"H_0", "H_1", "steps_2..34", "H_35"}},
+		{"mlp", 5, graph.DOTOptions{}, []string{"H_1", "H_2", "H_3", "H_4", "H_5"}},
+		{"mlp", 35, graph.DOTOptions{Summarize: 2}, []string{"H_1", "H_2", "steps_3..33", "H_34", "H_35"}},
+	} {
+		cmd := exec.Command("dot", "-Tplain")
+		cmd.Stdin = bytes.NewReader(mustDOT(t, c.kind, c.steps, c.opts))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := map[string]float64{}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[0] == "node" {
+				x[unq(f[1])], _ = strconv.ParseFloat(f[2], 64)
+			}
+		}
+		for i := 1; i < len(c.want); i++ {
+			if x[c.want[i-1]] >= x[c.want[i]] {
+				t.Errorf("%s, %d steps, %+v: %s (x=%g) is not left of %s (x=%g)", c.kind, c.steps, c.opts,
+					c.want[i-1], x[c.want[i-1]], c.want[i], x[c.want[i]])
+			}
+		}
+	}
+}
