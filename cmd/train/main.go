@@ -40,6 +40,7 @@ type options struct {
 	train             train.Config
 	iter              string
 	predictEvery      int
+	dot               string
 }
 
 func flags(o *options) *pflag.FlagSet {
@@ -65,6 +66,7 @@ func flags(o *options) *pflag.FlagSet {
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
+	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
 
 	return cli.NewFlagSet("train", "train: the book's character-level RNN language model (D2L chapter 8)",
 		cli.Group{Title: "Data", Flags: data},
@@ -157,6 +159,12 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	tr, err := train.New(m, corpus.IDs, o.train)
 	if err != nil {
 		return err
+	}
+	if o.dot != "" {
+		if err := graph.WriteDOTFile(tr.Graph(), o.dot, graph.DOTOptions{Summarize: 2}); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "train: graph written to %s\n", o.dot)
 	}
 	gen, err := train.NewGenerator(m)
 	if err != nil {

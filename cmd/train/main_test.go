@@ -49,6 +49,24 @@ func TestTrainsOnLocalFileBothFlagStyles(t *testing.T) {
 	}
 }
 
+func TestDotFlag(t *testing.T) {
+	data := writeText(t, strings.Repeat("abc def ghi ", 40))
+	out := filepath.Join(t.TempDir(), "rnn.dot")
+	code, _, errOut := runCmd(append([]string{"-data", data, "-dot", out}, tiny...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"digraph", "W_hh", "H_1"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("-dot output lacks %q", want)
+		}
+	}
+}
+
 func TestOpticksCorpus(t *testing.T) {
 	code, out, errOut := runCmd(append([]string{"-corpus", "opticks", "-max-tokens", "2000"}, tiny...)...)
 	if code != 0 {
