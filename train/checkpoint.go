@@ -152,6 +152,7 @@ type manifest struct {
 	FormatVersion int               `json:"format_version"`
 	Created       time.Time         `json:"created"`
 	Epoch         int               `json:"epoch"`
+	Updates       int64             `json:"updates"`
 	Model         ModelSpec         `json:"model"`
 	Train         configJSON        `json:"train"`
 	Data          DataInfo          `json:"data"`
@@ -191,9 +192,15 @@ func toConfigJSON(c Config) configJSON {
 	if kind == "" {
 		kind = "constant"
 	}
-	return configJSON{Epochs: c.Epochs, BatchSize: c.BatchSize, NumSteps: c.NumSteps, LR: c.LR, Clip: c.Clip,
-		Sampling: c.Sampling.String(), Seed: c.Seed, Optimizer: opt, Schedule: kind, LRStep: c.Schedule.Step,
-		LRGamma: c.Schedule.Gamma, LRMin: c.Schedule.MinLR, ValEvery: c.ValEvery, ClipByNorm: true}
+	j := configJSON{Epochs: c.Epochs, BatchSize: c.BatchSize, NumSteps: c.NumSteps, LR: c.LR, Clip: c.Clip,
+		Sampling: c.Sampling.String(), Seed: c.Seed, Optimizer: opt, Schedule: kind, ValEvery: c.ValEvery, ClipByNorm: true}
+	switch kind { // only the settings the schedule uses
+	case "step":
+		j.LRStep, j.LRGamma = c.Schedule.Step, c.Schedule.Gamma
+	case "cosine":
+		j.LRMin = c.Schedule.MinLR
+	}
+	return j
 }
 
 func (j configJSON) config() (Config, error) {
@@ -240,6 +247,7 @@ type Checkpoint struct {
 	Created  time.Time    // when it was written
 	Config   Config       // the training configuration of the run that wrote it
 	Epoch    int          // epochs completed
+	Updates  int64        // minibatch updates made
 	RNGState []byte       // the minibatch sampler's state before the next epoch
 	Solver   SolverState  // the optimizer's state, tensors included
 	History  []EpochStats // one per completed epoch
@@ -315,7 +323,7 @@ func (c *Checkpoint) Restore(t *Trainer) error {
 	if err := t.rng.SetState(c.RNGState); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", c.Path, err)
 	}
-	t.done = c.Epoch
+	t.done, t.updates = c.Epoch, c.Updates
 	t.history = slices.Clone(c.History)
 	t.elapsed = 0
 	if n := len(t.history); n > 0 {
@@ -416,7 +424,7 @@ func (c *Checkpointer) Save() (string, error) {
 	st := ss.State()
 	m := manifest{
 		Magic: CheckpointMagic, FormatVersion: CheckpointVersion, Created: time.Now().UTC(),
-		Epoch: t.done, Model: c.Info.Model, Train: toConfigJSON(t.Config), Data: c.Info.Data,
+		Epoch: t.done, Updates: t.updates, Model: c.Info.Model, Train: toConfigJSON(t.Config), Data: c.Info.Data,
 		TokenKind: c.Info.TokenKind, Vocab: c.Info.Vocab,
 		Iterator:  iteratorJSON{Sampling: t.Config.Sampling.String(), RNG: "python-mt19937", RNGState: t.rng.State()},
 		Optimizer: optimizerJSON{Name: st.Name, Hyper: st.Hyper, Step: st.Step},
@@ -441,12 +449,19 @@ func (c *Checkpointer) Save() (string, error) {
 			m.Files = append(m.Files, FileInfo{Name: f, Bytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
 		}
 	}
-	if files[manifestFile], err = json.MarshalIndent(m, "", "  "); err != nil {
+	var mb bytes.Buffer
+	enc := json.NewEncoder(&mb)
+	enc.SetEscapeHTML(false) // "<unk>", not "\u003cunk\u003e"
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
 		return "", fmt.Errorf("train: checkpoint manifest: %w", err)
 	}
-	files[manifestFile] = append(files[manifestFile], '\n')
+	files[manifestFile] = mb.Bytes()
 
 	tmp, err := os.MkdirTemp(c.Dir, ".tmp-"+name+"-")
+	if err == nil {
+		err = os.Chmod(tmp, 0o755) // MkdirTemp's 0700 would hide it from other users
+	}
 	if err != nil {
 		return "", fmt.Errorf("train: checkpoint: %w", err)
 	}
@@ -598,7 +613,10 @@ func writePointer(dir, file, name string) error {
 		return fmt.Errorf("train: checkpoint: %w", err)
 	}
 	tmp := f.Name()
-	_, err = f.WriteString(name + "\n")
+	err = f.Chmod(0o644)
+	if err == nil {
+		_, err = f.WriteString(name + "\n")
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -672,6 +690,7 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		Created:  m.Created,
 		Config:   cfg,
 		Epoch:    m.Epoch,
+		Updates:  m.Updates,
 		RNGState: m.Iterator.RNGState,
 		Solver:   SolverState{Name: m.Optimizer.Name, Hyper: m.Optimizer.Hyper, Step: m.Optimizer.Step},
 		Files:    m.Files,

@@ -134,6 +134,9 @@ func TestResumeExact(t *testing.T) {
 				}
 			}
 			t.Logf("per-epoch perplexity %v, val %v", straight.ppl, straight.val)
+			if a, b := straight.tr.Updates(), resumed.tr.Updates(); a != b {
+				t.Errorf("%d updates straight, %d resumed", a, b)
+			}
 			sameValues(t, "parameter", straight.params, resumed.params)
 			sameValues(t, "optimizer state", straight.solver, resumed.solver)
 			// Perplexity changes every epoch: the comparison is not vacuous.

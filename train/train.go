@@ -101,6 +101,7 @@ type Trainer struct {
 	mb    datasets.Minibatch
 
 	done    int           // epochs completed
+	updates int64         // minibatch updates made
 	history []EpochStats  // one per completed epoch
 	elapsed time.Duration // wall time of completed epochs
 	val     *validator    // nil without SetValidation
@@ -171,6 +172,10 @@ func (t *Trainer) StopReason() string { return t.stopped }
 // EpochsDone returns the number of epochs completed, restored ones included.
 func (t *Trainer) EpochsDone() int { return t.done }
 
+// Updates returns the number of minibatch updates made, restored ones
+// included.
+func (t *Trainer) Updates() int64 { return t.updates }
+
 // History returns the stats of every completed epoch, restored ones
 // included, oldest first. The slice is shared: do not modify it.
 func (t *Trainer) History() []EpochStats { return t.history }
@@ -216,6 +221,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			return EpochStats{}, err
 		}
 		ppl.Add(loss, len(t.y))
+		t.updates++
 	}
 	d := time.Since(start)
 	nb := ppl.Tokens() / len(t.y)
