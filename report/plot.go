@@ -73,7 +73,10 @@ func (p *Plot) Save() error {
 	if err != nil {
 		return fmt.Errorf("report: plot: %w", err)
 	}
-	_, err = tmp.Write(b.Bytes())
+	err = tmp.Chmod(0o644)
+	if err == nil {
+		_, err = tmp.Write(b.Bytes())
+	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
