@@ -149,11 +149,11 @@ func TestPresetAndConfigBlock(t *testing.T) {
 		}
 	}
 	out = mustRun(t, small(data, "-epochs", "1", "-optimizer", "adam")...)
-	if !strings.Contains(out, "lr=0.01 (adam default)") {
+	if !strings.Contains(out, "lr=0.002 (adam default)") {
 		t.Errorf("adam without -lr:\n%s", out)
 	}
 	out = mustRun(t, small(data, "-epochs", "1", "-optimizer", "adam", "-preset", "book-scratch", "-hiddens", "16")...)
-	if !strings.Contains(out, "lr=0.01 (adam default)") {
+	if !strings.Contains(out, "lr=0.002 (adam default)") {
 		t.Errorf("book preset with adam keeps the book's SGD lr:\n%s", out)
 	}
 }

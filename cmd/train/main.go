@@ -81,7 +81,7 @@ func flags(o *options) *pflag.FlagSet {
 	opt.Float64Var(&o.train.LR, "lr", d.LR, "SGD learning rate")
 	opt.Float64Var(&o.train.Clip, "clip", d.Clip, "clip gradients to this global L2 norm (theta); 0: off")
 	opt.StringVar(&o.iter, "iter", "sequential", "minibatch sampling: sequential (state carried) or random (state reset)")
-	opt.StringVar(&o.train.Optimizer, "optimizer", "sgd", "sgd (the book's) or adam (PyTorch's Adam, betas 0.9/0.999, eps 1e-8; lr 0.01 unless -lr is given)")
+	opt.StringVar(&o.train.Optimizer, "optimizer", "sgd", "sgd (the book's) or adam (PyTorch's Adam, betas 0.9/0.999, eps 1e-8; lr 0.002 unless -lr is given)")
 	opt.StringVar(&o.train.Schedule.Kind, "lr-schedule", "constant", "learning rate per epoch: constant; step (times -lr-gamma every -lr-step epochs); cosine (from -lr down to -lr-min at -epochs)")
 	opt.IntVar(&o.train.Schedule.Step, "lr-step", 100, "step schedule: epochs between decays")
 	opt.Float64Var(&o.train.Schedule.Gamma, "lr-gamma", 0.1, "step schedule: factor per decay")
