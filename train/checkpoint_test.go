@@ -380,3 +380,31 @@ func TestBestCheckpoint(t *testing.T) {
 		t.Errorf("checkpoints %+v: want the last 2 and the best", list)
 	}
 }
+
+// TestCheckpointCrashLeftovers: what a crash can leave behind, a
+// temporary directory and a checkpoint directory newer than latest, does
+// not disturb a resumed run: the temporary directory is removed and the
+// newer directory is replaced when the run gets there.
+func TestCheckpointCrashLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := train.Config{Epochs: 2, BatchSize: 3, NumSteps: 7, LR: 1, Clip: 1, Seed: 4}
+	trainRun(t, cfg, dir, "")
+	// A crash while writing epoch 3: a half-written temporary directory,
+	// and a complete epoch-000003 that latest does not name yet.
+	os.MkdirAll(filepath.Join(dir, ".tmp-epoch-000003-123"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".tmp-epoch-000003-123", "params.npz"), []byte("half"), 0o644)
+	os.MkdirAll(filepath.Join(dir, "epoch-000003"), 0o755)
+	os.WriteFile(filepath.Join(dir, "epoch-000003", "manifest.json"), []byte("{}"), 0o644)
+	cfg.Epochs = 3
+	resumed := trainRun(t, cfg, dir, dir)
+	if _, err := os.Stat(filepath.Join(dir, ".tmp-epoch-000003-123")); err == nil {
+		t.Error("the temporary directory of the crashed run is still there")
+	}
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Epoch != 3 || len(ck.History) != 3 || ck.History[2].Perplexity != resumed.ppl[2] {
+		t.Errorf("latest after resuming: epoch %d, %d history entries", ck.Epoch, len(ck.History))
+	}
+}

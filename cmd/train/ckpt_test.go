@@ -5,6 +5,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -206,5 +207,24 @@ func TestOutputs(t *testing.T) {
 	}
 	if strings.Contains(out, "epoch    1  perplexity") {
 		t.Errorf("-progress bar also printed progress lines:\n%s", out)
+	}
+}
+
+// TestEarlyStopSavesLastEpoch: a run stopped early between scheduled
+// checkpoints still saves the epoch it stopped at.
+func TestEarlyStopSavesLastEpoch(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ck")
+	// lr 30 makes validation perplexity worse quickly: patience 1 stops
+	// the run long before its 40 epochs.
+	out := mustRun(t, small(text(t), "-epochs", "40", "-lr", "30", "-early-stop", "1", "-checkpoint", dir, "-checkpoint-every", "100")...)
+	if !strings.Contains(out, "early stopping") {
+		t.Fatalf("no early stop:\n%s", out)
+	}
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Epoch >= 40 || !strings.Contains(out, "stopped after epoch "+strconv.Itoa(ck.Epoch)+":") {
+		t.Errorf("latest checkpoint is epoch %d:\n%s", ck.Epoch, out)
 	}
 }
