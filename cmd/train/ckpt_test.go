@@ -107,6 +107,7 @@ func TestResumeRefusesMismatch(t *testing.T) {
 		{small(other, "-epochs", "3", "-checkpoint", dir, "-resume"), []string{"vocabulary differs", "same text", "another -checkpoint DIR"}},
 		{small(data, "-epochs", "1", "-checkpoint", dir, "-resume"), []string{"epoch 1 and -epochs is 1", "larger -epochs"}},
 		{small(data, "-epochs", "1", "-checkpoint", filepath.Join(t.TempDir(), "none"), "-resume"), []string{"no checkpoint", "drop -resume"}},
+		{small(data, "-epochs", "3", "-checkpoint", filepath.Join(dir, "epoch-000001"), "-resume"), []string{"pass the run's directory " + dir}},
 	} {
 		code, _, errOut := runCmd(tc.args...)
 		if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {

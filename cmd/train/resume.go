@@ -34,6 +34,9 @@ func runInfo(o *options, m graph.Model, c *datasets.Corpus, nTrain, nVal int) (t
 // optimizer.
 func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer) error {
 	if _, err := os.Stat(filepath.Join(o.checkpoint, "latest")); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(o.checkpoint, "manifest.json")); err == nil {
+			return usageError{fmt.Errorf("-resume continues a run from its latest checkpoint: pass the run's directory %s, not the checkpoint %s", filepath.Dir(filepath.Clean(o.checkpoint)), o.checkpoint)}
+		}
 		return usageError{fmt.Errorf("-resume: no checkpoint in %s (no latest file): drop -resume to start a new run there", o.checkpoint)}
 	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
