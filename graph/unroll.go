@@ -17,6 +17,9 @@ type Config struct {
 	// its symbolic gradients with respect to every parameter. Without it
 	// the graph only computes logits and the next state (for generation).
 	Loss bool
+	// NoGrad, with Loss, leaves out the gradients: the graph computes the
+	// loss only, for evaluation (validation perplexity) without updating.
+	NoGrad bool
 }
 
 // Unrolled is a model unrolled over Steps time steps and compiled into a
@@ -109,10 +112,12 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 		}
 		G.WithName("loss")(u.Loss)
 		G.Read(u.Loss, &u.lossV)
-		if _, err = G.Grad(u.Loss, u.Params...); err != nil {
-			return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
+		if !cfg.NoGrad {
+			if _, err = G.Grad(u.Loss, u.Params...); err != nil {
+				return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
+			}
+			opts = append(opts, G.BindDualValues(u.Params...))
 		}
-		opts = append(opts, G.BindDualValues(u.Params...))
 	}
 	u.vm = G.NewTapeMachine(g, opts...)
 	return u, nil
@@ -144,7 +149,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 			return 0, fmt.Errorf("graph: Run: state %d: %w", i, err)
 		}
 	}
-	if u.Loss != nil {
+	if u.Loss != nil && !u.NoGrad {
 		u.ZeroGrads()
 	}
 	u.vm.Reset()

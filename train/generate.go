@@ -22,6 +22,10 @@ type Generator struct {
 	u     *graph.Unrolled
 	state []*tensor.Dense
 	x     []int
+
+	z   []float64 // Sample's buffers: logits, candidate ids, weights
+	idx []int
+	w   []float64
 }
 
 // NewGenerator builds the 1 x 1 generation graph of m.

@@ -3,15 +3,51 @@ package train
 import (
 	"fmt"
 	"io"
+	"math"
 )
 
-// Progress returns a Hook that prints one line per epoch to w:
+// Progress returns a Hook that prints one line per epoch to w, with the
+// validation perplexity when the epoch has one:
 //
 //	epoch   10  perplexity  9.8123   31012.5 tokens/sec
+//	epoch   10  perplexity  9.8123   31012.5 tokens/sec  val perplexity 10.2311
 func Progress(w io.Writer) Hook {
 	return HookFunc(func(s EpochStats) error {
-		_, err := fmt.Fprintf(w, "epoch %4d  perplexity %8.4f  %10.1f tokens/sec\n", s.Epoch, s.Perplexity, s.TokensPerSec)
+		val := ""
+		if s.ValPerplexity > 0 {
+			val = fmt.Sprintf("  val perplexity %8.4f", s.ValPerplexity)
+		}
+		_, err := fmt.Fprintf(w, "epoch %4d  perplexity %8.4f  %10.1f tokens/sec%s\n", s.Epoch, s.Perplexity, s.TokensPerSec, val)
 		return err
+	})
+}
+
+// EarlyStopping returns a Hook that stops t's run (with an error wrapping
+// ErrStop) once the validation perplexity has not improved on its best for
+// patience evaluations in a row. It reads t's history, restored epochs
+// included, so a resumed run stops where the uninterrupted one would.
+// Add it after the hooks that should still see the last epoch.
+// patience <= 0 never stops.
+func EarlyStopping(t *Trainer, patience int) Hook {
+	return HookFunc(func(s EpochStats) error {
+		if patience <= 0 || s.ValPerplexity == 0 {
+			return nil
+		}
+		best, bestEpoch, since := math.Inf(1), 0, 0
+		for _, h := range t.History() {
+			if h.ValPerplexity == 0 {
+				continue
+			}
+			if h.ValPerplexity < best {
+				best, bestEpoch, since = h.ValPerplexity, h.Epoch, 0
+			} else {
+				since++
+			}
+		}
+		if since >= patience {
+			return fmt.Errorf("%w: early stopping: validation perplexity has not improved for %d evaluations (best %.4f at epoch %d)", ErrStop, since, best, bestEpoch)
+		}
+		return nil
 	})
 }
 

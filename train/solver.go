@@ -83,3 +83,58 @@ func ClipGradNorm(grads []*tensor.Dense, theta float64) float64 {
 	}
 	return norm
 }
+
+// RateSetter is a Solver whose learning rate the Trainer sets before every
+// epoch, from Config.LR and Config.Schedule.
+type RateSetter interface {
+	SetLR(lr float64)
+}
+
+// SolverState is what a checkpoint keeps of a solver: its name, its
+// hyperparameters, how many updates it made and its per-parameter state
+// (none for SGD; the moments for Adam).
+type SolverState struct {
+	Name    string             // "sgd" or "adam"
+	Hyper   map[string]float64 // "lr", and "beta1", "beta2", "eps" for Adam
+	Step    int64              // updates made
+	Tensors []graph.Param      // named state tensors, e.g. Adam's m_W_xh
+}
+
+// StatefulSolver is a Solver whose state a checkpoint saves and restores.
+type StatefulSolver interface {
+	Solver
+	State() SolverState
+	SetState(s SolverState) error
+}
+
+// Optimizers are the solver names Config.Optimizer accepts.
+var Optimizers = []string{"sgd", "adam"}
+
+// NewSolver returns the solver called name ("sgd", also for "", or "adam")
+// for params with learning rate lr.
+func NewSolver(name string, params []graph.Param, lr float64) (Solver, error) {
+	switch name {
+	case "", "sgd":
+		return &SGD{LR: lr}, nil
+	case "adam":
+		return NewAdam(params, lr), nil
+	}
+	return nil, fmt.Errorf("train: unknown optimizer %q: use sgd or adam", name)
+}
+
+// SetLR implements RateSetter.
+func (s *SGD) SetLR(lr float64) { s.LR = lr }
+
+// State implements StatefulSolver: SGD has no state beyond its rate.
+func (s *SGD) State() SolverState {
+	return SolverState{Name: "sgd", Hyper: map[string]float64{"lr": s.LR}}
+}
+
+// SetState implements StatefulSolver; the learning rate is left to the
+// caller's Config.
+func (s *SGD) SetState(st SolverState) error {
+	if st.Name != "sgd" {
+		return fmt.Errorf("train: the saved optimizer is %q, not sgd", st.Name)
+	}
+	return nil
+}

@@ -2,8 +2,11 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/unroll/unroll/datasets"
@@ -20,6 +23,9 @@ type Config struct {
 	Clip      float64           // global gradient norm limit theta; <= 0: off
 	Sampling  datasets.Sampling // sequential or random (use_random_iter)
 	Seed      int64             // seeds the minibatch sampling
+	Optimizer string            // "sgd" (the book's; also when empty) or "adam"
+	Schedule  Schedule          // learning rate per epoch; zero value: constant
+	ValEvery  int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
 }
 
 // DefaultConfig is train_ch8's setting in the book: 500 epochs, batch 32,
@@ -41,8 +47,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("train: learning rate must be a positive number, got %v", c.LR)
 	case math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
 		return fmt.Errorf("train: clip must be a finite number, got %v", c.Clip)
+	case c.Optimizer != "" && !slices.Contains(Optimizers, c.Optimizer):
+		return fmt.Errorf("train: unknown optimizer %q: use sgd or adam", c.Optimizer)
 	}
-	return nil
+	return c.Schedule.Validate()
 }
 
 // EpochStats is what a Hook sees after each epoch.
@@ -53,11 +61,18 @@ type EpochStats struct {
 	Duration     time.Duration // wall time, iterator included
 	TokensPerSec float64       // Tokens / Duration
 	GradNorm     float64       // mean global gradient norm before clipping
-	LR           float64
+	LR           float64       // learning rate of the epoch
+	// ValPerplexity is the perplexity of the validation tokens after the
+	// epoch; 0 when none was evaluated (no SetValidation, or not a
+	// Config.ValEvery epoch).
+	ValPerplexity float64
+	Elapsed       time.Duration // wall time of the run so far, resumed runs included
+	End           time.Time     // when the epoch ended
 }
 
 // Hook is called after every epoch; an error stops training and is
-// returned by Run (ErrStop stops without an error).
+// returned by Run (an error wrapping ErrStop stops without an error, and
+// StopReason reports it).
 type Hook interface {
 	AfterEpoch(s EpochStats) error
 }
@@ -69,7 +84,7 @@ type HookFunc func(s EpochStats) error
 func (f HookFunc) AfterEpoch(s EpochStats) error { return f(s) }
 
 // ErrStop, returned by a Hook, ends training early without an error.
-var ErrStop = fmt.Errorf("train: stopped by hook")
+var ErrStop = errors.New("train: stopped by hook")
 
 // Trainer holds a model, its training graph and the data.
 type Trainer struct {
@@ -80,19 +95,32 @@ type Trainer struct {
 
 	u     *graph.Unrolled
 	iter  *datasets.Iterator
+	rng   *datasets.PyRandom // the iterator's: offsets and shuffles
 	state []*tensor.Dense
 	x, y  []int
 	mb    datasets.Minibatch
+
+	done    int           // epochs completed
+	updates int64         // minibatch updates made
+	history []EpochStats  // one per completed epoch
+	elapsed time.Duration // wall time of completed epochs
+	val     *validator    // nil without SetValidation
+	stopped string        // why a hook stopped Run early
 }
 
 // New checks cfg, builds the training graph of m once for
 // (cfg.BatchSize, cfg.NumSteps) and the minibatch iterator over ids.
-// The solver is the book's SGD with cfg.LR.
+// The solver is cfg.Optimizer (the book's SGD by default) with cfg.LR.
 func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	it, err := datasets.NewIterator(ids, cfg.BatchSize, cfg.NumSteps, cfg.Sampling, datasets.NewPyRandom(cfg.Seed))
+	solver, err := NewSolver(cfg.Optimizer, m.Params(), cfg.LR)
+	if err != nil {
+		return nil, err
+	}
+	rng := datasets.NewPyRandom(cfg.Seed)
+	it, err := datasets.NewIterator(ids, cfg.BatchSize, cfg.NumSteps, cfg.Sampling, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -102,8 +130,8 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	}
 	n := cfg.BatchSize * cfg.NumSteps
 	return &Trainer{
-		Model: m, Config: cfg, Solver: SGD{LR: cfg.LR},
-		u: u, iter: it, state: zeroState(m, cfg.BatchSize),
+		Model: m, Config: cfg, Solver: solver,
+		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize),
 		x: make([]int, n), y: make([]int, n),
 	}, nil
 }
@@ -111,19 +139,24 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 // Graph returns the unrolled training graph.
 func (t *Trainer) Graph() *graph.Unrolled { return t.u }
 
-// Run trains for Config.Epochs epochs, calling the hooks after each, and
-// returns the stats of the last epoch. It stops early when ctx is done.
+// Run trains until Config.Epochs epochs are done (counting epochs
+// restored from a checkpoint), calling the hooks after each, and returns
+// the stats of the last epoch. It stops early when ctx is done or a hook
+// returns an error wrapping ErrStop.
 func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 	var last EpochStats
-	for epoch := 1; epoch <= t.Config.Epochs; epoch++ {
+	if n := len(t.history); n > 0 {
+		last = t.history[n-1]
+	}
+	for t.done < t.Config.Epochs {
 		s, err := t.Epoch(ctx)
 		if err != nil {
 			return last, err
 		}
-		s.Epoch = epoch
 		last = s
 		for _, h := range t.Hooks {
-			if err := h.AfterEpoch(s); err == ErrStop {
+			if err := h.AfterEpoch(s); errors.Is(err, ErrStop) {
+				t.stopped = strings.TrimPrefix(err.Error(), ErrStop.Error()+": ")
 				return last, nil
 			} else if err != nil {
 				return last, err
@@ -133,12 +166,33 @@ func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 	return last, nil
 }
 
+// StopReason says why a hook stopped the last Run early ("" if none did).
+func (t *Trainer) StopReason() string { return t.stopped }
+
+// EpochsDone returns the number of epochs completed, restored ones included.
+func (t *Trainer) EpochsDone() int { return t.done }
+
+// Updates returns the number of minibatch updates made, restored ones
+// included.
+func (t *Trainer) Updates() int64 { return t.updates }
+
+// History returns the stats of every completed epoch, restored ones
+// included, oldest first. The slice is shared: do not modify it.
+func (t *Trainer) History() []EpochStats { return t.history }
+
 // Epoch trains one pass over the corpus: the book's train_epoch_ch8.
 // Sequential sampling starts the epoch from a zero state and carries it
 // from minibatch to minibatch without backpropagating into the past;
-// random sampling starts every minibatch from a zero state.
+// random sampling starts every minibatch from a zero state. The learning
+// rate comes from Config.Schedule; with SetValidation the validation
+// perplexity is evaluated afterwards every Config.ValEvery epochs.
 func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 	start := time.Now()
+	epoch := t.done + 1
+	lr := t.Config.Schedule.LR(t.Config.LR, epoch, t.Config.Epochs)
+	if s, ok := t.Solver.(RateSetter); ok {
+		s.SetLR(lr)
+	}
 	var ppl Perplexity
 	var normSum float64
 	t.iter.StartEpoch()
@@ -156,7 +210,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			return EpochStats{}, err
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, fmt.Errorf("train: loss is %v at minibatch %d: the run diverged; lower -lr or set -clip (now lr %g, clip %g)", loss, k+1, t.Config.LR, t.Config.Clip)
+			return EpochStats{}, fmt.Errorf("train: loss is %v at minibatch %d: the run diverged; lower -lr or set -clip (now lr %g, clip %g)", loss, k+1, lr, t.Config.Clip)
 		}
 		grads, err := t.u.Grads()
 		if err != nil {
@@ -167,17 +221,31 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			return EpochStats{}, err
 		}
 		ppl.Add(loss, len(t.y))
+		t.updates++
 	}
 	d := time.Since(start)
 	nb := ppl.Tokens() / len(t.y)
-	return EpochStats{
+	s := EpochStats{
+		Epoch:        epoch,
 		Perplexity:   ppl.Value(),
 		Tokens:       ppl.Tokens(),
 		Duration:     d,
 		TokensPerSec: float64(ppl.Tokens()) / d.Seconds(),
 		GradNorm:     normSum / float64(max(nb, 1)),
-		LR:           t.Config.LR,
-	}, nil
+		LR:           lr,
+	}
+	if t.val != nil && epoch%max(t.Config.ValEvery, 1) == 0 {
+		v, err := t.Validate(ctx)
+		if err != nil {
+			return EpochStats{}, err
+		}
+		s.ValPerplexity = v
+	}
+	t.done = epoch
+	t.elapsed += time.Since(start)
+	s.Elapsed, s.End = t.elapsed, time.Now()
+	t.history = append(t.history, s)
+	return s, nil
 }
 
 func (t *Trainer) zeroState() {

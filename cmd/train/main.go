@@ -4,6 +4,12 @@
 //
 //	go run ./cmd/train -steps 35
 //	go run ./cmd/train -model mlp -epochs 50 -data my.txt
+//	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint ckpt -metrics m.jsonl -plot ppl.png
+//	go run ./cmd/train -checkpoint ckpt -resume -epochs 1000
+//
+// It prints the effective configuration first. With -checkpoint DIR it
+// saves checkpoints (see package train) that -resume continues exactly and
+// that cmd/sample and cmd/inspect read.
 package main
 
 import (
@@ -11,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -41,10 +48,24 @@ type options struct {
 	iter              string
 	predictEvery      int
 	dot               string
+
+	preset                  string
+	valFrac                 float64
+	earlyStop               int
+	checkpoint              string
+	checkpointEvery, keep   int
+	resume                  bool
+	metrics, plot, progress string
+	plotEvery               int
+	groups                  []cli.Group       // for the configuration block
+	sources                 map[string]string // flag name -> "flag", "preset" or a note
 }
 
 func flags(o *options) *pflag.FlagSet {
 	d := train.DefaultConfig()
+	preset := pflag.NewFlagSet("preset", pflag.ContinueOnError)
+	preset.StringVar(&o.preset, "preset", "", "the book's runs: "+presetHelp()+"; explicit flags override it")
+
 	data := pflag.NewFlagSet("data", pflag.ContinueOnError)
 	data.StringVar(&o.corpus, "corpus", "auto", "text to train on: auto (The Time Machine, else Newton's Opticks from GOROOT), timemachine, opticks")
 	data.StringVar(&o.data, "data", "", "train on this local text file instead of -corpus")
@@ -62,17 +83,42 @@ func flags(o *options) *pflag.FlagSet {
 	opt.Float64Var(&o.train.LR, "lr", d.LR, "SGD learning rate")
 	opt.Float64Var(&o.train.Clip, "clip", d.Clip, "clip gradients to this global L2 norm (theta); 0: off")
 	opt.StringVar(&o.iter, "iter", "sequential", "minibatch sampling: sequential (state carried) or random (state reset)")
+	opt.StringVar(&o.train.Optimizer, "optimizer", "sgd", "sgd (the book's) or adam (PyTorch's Adam, betas 0.9/0.999, eps 1e-8; lr 0.002 unless -lr is given)")
+	opt.StringVar(&o.train.Schedule.Kind, "lr-schedule", "constant", "learning rate per epoch: constant; step (times -lr-gamma every -lr-step epochs); cosine (from -lr down to -lr-min at -epochs)")
+	opt.IntVar(&o.train.Schedule.Step, "lr-step", 100, "step schedule: epochs between decays")
+	opt.Float64Var(&o.train.Schedule.Gamma, "lr-gamma", 0.1, "step schedule: factor per decay")
+	opt.Float64Var(&o.train.Schedule.MinLR, "lr-min", 0, "cosine schedule: the rate reached at the last epoch")
+
+	val := pflag.NewFlagSet("validation", pflag.ContinueOnError)
+	val.Float64Var(&o.valFrac, "val-frac", 0, "hold out this fraction at the end of the (cut) text for validation perplexity; 0: off")
+	val.IntVar(&o.train.ValEvery, "val-every", 1, "evaluate validation perplexity every N epochs")
+	val.IntVar(&o.earlyStop, "early-stop", 0, "stop when validation perplexity has not improved for N evaluations; 0: off")
+
+	ck := pflag.NewFlagSet("checkpoints", pflag.ContinueOnError)
+	ck.StringVar(&o.checkpoint, "checkpoint", "", "save checkpoints in this directory (DIR/epoch-NNNNNN, DIR/latest, DIR/best)")
+	ck.IntVar(&o.checkpointEvery, "checkpoint-every", 1, "save every N epochs (and at the last, and at each new best validation perplexity)")
+	ck.IntVar(&o.keep, "keep", 3, "keep the N newest checkpoints (and the best); 0: all")
+	ck.BoolVar(&o.resume, "resume", false, "continue the run in -checkpoint DIR from its latest checkpoint, up to -epochs")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
+	book.StringVar(&o.progress, "progress", "auto", "auto (a progress bar on a terminal, else one line per epoch), bar, or lines")
+	book.StringVar(&o.metrics, "metrics", "", "write one JSON line per epoch to this file")
+	book.StringVar(&o.plot, "plot", "", "draw perplexity per epoch to this .png, .svg or .pdf at the end")
+	book.IntVar(&o.plotEvery, "plot-every", 0, "also redraw -plot every N epochs; 0: only at the end")
 
-	return cli.NewFlagSet("train", "train: the book's character-level RNN language model (D2L chapter 8)",
-		cli.Group{Title: "Data", Flags: data},
-		cli.Group{Title: "Model", Flags: model},
-		cli.Group{Title: "Optimisation", Flags: opt},
-		cli.Group{Title: "Bookkeeping", Flags: book})
+	o.groups = []cli.Group{
+		{Title: "Preset", Flags: preset},
+		{Title: "Data", Flags: data},
+		{Title: "Model", Flags: model},
+		{Title: "Optimisation", Flags: opt},
+		{Title: "Validation", Flags: val},
+		{Title: "Checkpoints", Flags: ck},
+		{Title: "Bookkeeping", Flags: book},
+	}
+	return cli.NewFlagSet("train", "train: the book's character-level RNN language model (D2L chapter 8)", o.groups...)
 }
 
 // usageError is a bad flag value: exit status 2.
@@ -84,7 +130,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if done, code := cli.Parse(fs, args, stderr); done {
 		return code
 	}
-	err := trainRun(ctx, &o, stdout, stderr)
+	err := applyPreset(fs, &o)
+	if err == nil {
+		err = trainRun(ctx, &o, stdout, stderr)
+	}
 	var ue usageError
 	switch {
 	case err == nil:
@@ -93,10 +142,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "train: %v (see train -h)\n", ue.error)
 		return cli.ExitUsage
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "train: interrupted")
+		if o.checkpoint != "" {
+			fmt.Fprintf(stderr, "train: interrupted: continue from the last checkpoint with -checkpoint %s -resume\n", o.checkpoint)
+		} else {
+			fmt.Fprintln(stderr, "train: interrupted")
+		}
 		return 130
 	default:
-		fmt.Fprintf(stderr, "train: %v\n", err)
+		// Errors of package train already start with its name.
+		fmt.Fprintf(stderr, "train: %s\n", strings.TrimPrefix(err.Error(), "train: "))
 		return cli.ExitRuntime
 	}
 }
@@ -126,6 +180,9 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if o.train.Clip < 0 {
 		return "", 0, usageError{fmt.Errorf("-clip must be >= 0, got %v", o.train.Clip)}
 	}
+	if err := o.checkNew(); err != nil {
+		return "", 0, usageError{err}
+	}
 	return src, act, nil
 }
 
@@ -134,6 +191,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	printConfig(stdout, o)
 	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
 	if err != nil {
 		return err
@@ -147,16 +205,12 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	mc := models.Config{VocabSize: corpus.Vocab.Len(), NumHiddens: o.hiddens, Activation: act,
 		Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
-	var m graph.Model
-	if o.model == "mlp" {
-		m, err = models.NewMLP(mc)
-	} else {
-		m, err = models.NewRNN(mc)
-	}
+	m, err := models.New(o.model, mc)
 	if err != nil {
 		return err
 	}
-	tr, err := train.New(m, corpus.IDs, o.train)
+	trainIDs, valIDs := splitValidation(corpus.IDs, o.valFrac)
+	tr, err := train.New(m, trainIDs, o.train)
 	if err != nil {
 		return err
 	}
@@ -170,17 +224,41 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	c := o.train
 	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
 		corpus.Name, len(corpus.Lines), corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
-	fmt.Fprintf(stdout, "model %s (num_hiddens %d, %s), batch %d, steps %d, epochs %d, lr %g, clip %g, %s sampling, seed %d\n",
-		o.model, o.hiddens, act, c.BatchSize, c.NumSteps, c.Epochs, c.LR, c.Clip, c.Sampling, c.Seed)
-
-	prefixes := []string{"time traveller", "traveller"}
-	tr.Hooks = append(tr.Hooks, train.Progress(stdout), train.PredictEvery(o.predictEvery, stdout, gen, corpus.Vocab, prefixes[0]))
-	last, err := tr.Run(ctx)
+	if len(valIDs) > 0 {
+		if err := tr.SetValidation(valIDs); err != nil {
+			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
+		}
+		b, nb, n := tr.ValidationShape()
+		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %d minibatches of %d x %d, every %d epochs\n",
+			len(valIDs), o.valFrac, len(corpus.IDs), n, nb, b, o.train.NumSteps, max(o.train.ValEvery, 1))
+	}
+	info, err := runInfo(o, m, corpus, len(trainIDs), len(valIDs))
 	if err != nil {
 		return err
+	}
+	if o.resume {
+		if err := resume(o, tr, info, stdout); err != nil {
+			return err
+		}
+	}
+
+	out, err := newOutputs(o, tr, info, stdout)
+	if err != nil {
+		return err
+	}
+	prefixes := []string{"time traveller", "traveller"}
+	tr.Hooks = append(tr.Hooks, out.hooks(o, gen, corpus.Vocab, prefixes[0])...)
+	last, err := tr.Run(ctx)
+	if cerr := out.close(err == nil); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if r := tr.StopReason(); r != "" {
+		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
 	}
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
 	for _, p := range prefixes {
@@ -191,4 +269,10 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, s)
 	}
 	return nil
+}
+
+// splitValidation holds out the last round(frac*len(ids)) tokens.
+func splitValidation(ids []int, frac float64) (trainIDs, valIDs []int) {
+	n := int(math.Round(frac * float64(len(ids))))
+	return ids[: len(ids)-n : len(ids)-n], ids[len(ids)-n:]
 }

@@ -1,0 +1,200 @@
+// Command sample generates text from a checkpoint written by cmd/train:
+// from a prefix, count samples of length characters each, greedy (the
+// book's predict_ch8) or drawn with a temperature and top-k, reproducible
+// with a seed. The samples go to stdout, one per line; a header naming the
+// checkpoint goes to stderr.
+//
+//	go run ./cmd/sample -checkpoint ckpt -prefix "time traveller" -temperature 0
+//	go run ./cmd/sample -checkpoint ckpt/best -count 5 -length 200 -temperature 0.8 -top-k 5 -seed 1
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"github.com/unroll/unroll/internal/cli"
+	"github.com/unroll/unroll/train"
+)
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	checkpoint         string
+	prefix, prefixFile string
+	length, count      int
+	temperature        float64
+	topK               int
+	seed               uint64
+	raw                bool
+}
+
+func flags(o *options) *pflag.FlagSet {
+	in := pflag.NewFlagSet("input", pflag.ContinueOnError)
+	in.StringVar(&o.checkpoint, "checkpoint", "", "a checkpoint directory of cmd/train (its latest), its best file, or one epoch-NNNNNN directory")
+	in.StringVar(&o.prefix, "prefix", "time traveller", "text to start from")
+	in.StringVar(&o.prefixFile, "prefix-file", "", "read the prefix from this file instead")
+	in.BoolVar(&o.raw, "raw", false, "use the prefix as given; by default it is cleaned as the corpus was (letters lower-cased, other runs of characters one space)")
+
+	gen := pflag.NewFlagSet("generation", pflag.ContinueOnError)
+	gen.IntVar(&o.length, "length", 50, "characters to generate after the prefix (the book's num_preds)")
+	gen.IntVar(&o.count, "count", 1, "number of samples")
+	gen.Float64Var(&o.temperature, "temperature", 1, "divide the logits by this before sampling; 0: greedy, the most likely character (the book's predict_ch8)")
+	gen.IntVar(&o.topK, "top-k", 0, "sample only among the K most likely characters; 0: all; 1: greedy")
+	gen.Uint64Var(&o.seed, "seed", 0, "seed of the sampling: same seed, same samples")
+
+	return cli.NewFlagSet("sample", "sample: generate text from a cmd/train checkpoint",
+		cli.Group{Title: "Input", Flags: in}, cli.Group{Title: "Generation", Flags: gen})
+}
+
+type usageError struct{ error }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flags(&o)
+	if done, code := cli.Parse(fs, args, stderr); done {
+		return code
+	}
+	err := sample(&o, fs, stdout, stderr)
+	var ue usageError
+	switch {
+	case err == nil:
+		return cli.ExitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "sample: %v (see sample -h)\n", ue.error)
+		return cli.ExitUsage
+	default:
+		fmt.Fprintf(stderr, "sample: %s\n", strings.TrimPrefix(err.Error(), "train: "))
+		return cli.ExitRuntime
+	}
+}
+
+func (o *options) check(fs *pflag.FlagSet) error {
+	switch {
+	case o.checkpoint == "":
+		return fmt.Errorf("-checkpoint DIR is required: the -checkpoint directory of a cmd/train run")
+	case fs.Changed("prefix") && o.prefixFile != "":
+		return fmt.Errorf("-prefix and -prefix-file both given: use one")
+	case o.length < 0:
+		return fmt.Errorf("-length must be >= 0, got %d", o.length)
+	case o.count < 1:
+		return fmt.Errorf("-count must be >= 1, got %d", o.count)
+	case !(o.temperature >= 0) || o.temperature > 1e300:
+		return fmt.Errorf("-temperature must be a number >= 0 (0: greedy), got %v", o.temperature)
+	case o.topK < 0:
+		return fmt.Errorf("-top-k must be >= 0, got %d", o.topK)
+	}
+	return nil
+}
+
+func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
+	if err := o.check(fs); err != nil {
+		return usageError{err}
+	}
+	prefix := o.prefix
+	if o.prefixFile != "" {
+		b, err := os.ReadFile(o.prefixFile)
+		if err != nil {
+			return fmt.Errorf("-prefix-file: %w", err)
+		}
+		prefix = string(b)
+	}
+	if !o.raw {
+		if c := cleanPrefix(prefix); c != prefix {
+			fmt.Fprintf(stderr, "prefix cleaned as the corpus was: %q (use -raw to keep it as given)\n", c)
+			prefix = c
+		}
+	}
+	if prefix == "" {
+		return usageError{fmt.Errorf("the prefix is empty: give at least one character with -prefix")}
+	}
+	ck, err := train.OpenCheckpoint(o.checkpoint)
+	if err != nil {
+		return err
+	}
+	m, err := ck.NewModel()
+	if err != nil {
+		return err
+	}
+	vocab, err := ck.NewVocab()
+	if err != nil {
+		return err
+	}
+	var unknown []string
+	for _, r := range prefix {
+		if vocab.ID(string(r)) == 0 && !strings.Contains(strings.Join(unknown, ""), string(r)) {
+			unknown = append(unknown, string(r))
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(stderr, "note: %q are not in the vocabulary and read as <unk>\n", unknown)
+	}
+	gen, err := train.NewGenerator(m)
+	if err != nil {
+		return err
+	}
+	opts := train.SampleOptions{Temperature: o.temperature, TopK: o.topK}
+	how := fmt.Sprintf("temperature %g, top-k %d, seed %d", o.temperature, o.topK, o.seed)
+	if opts.Greedy() {
+		how = "greedy"
+	}
+	fmt.Fprintf(stderr, "%s: %s, %d hiddens, epoch %d%s; %s\n", ck.Path, ck.Model.Kind, ck.Model.NumHiddens, ck.Epoch, lastPerplexity(ck), how)
+	rng := rand.New(rand.NewPCG(o.seed, 0x73616d706c65)) // "sample"
+	for i := 0; i < o.count; i++ {
+		s, err := gen.SampleChars(vocab, prefix, o.length, opts, rng)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(stdout, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastPerplexity describes the checkpoint's last perplexities.
+func lastPerplexity(ck *train.Checkpoint) string {
+	if len(ck.History) == 0 {
+		return ""
+	}
+	s := ck.History[len(ck.History)-1]
+	out := fmt.Sprintf(", perplexity %.2f", s.Perplexity)
+	for i := len(ck.History) - 1; i >= 0; i-- {
+		if v := ck.History[i].ValPerplexity; v > 0 {
+			return out + fmt.Sprintf(", validation %.2f", v)
+		}
+	}
+	return out
+}
+
+// cleanPrefix applies the corpus preprocessing (datasets.CleanLine)
+// without its strip: letters are lower-cased and every run of other
+// characters becomes one space, so a prefix may end in a space.
+func cleanPrefix(s string) string {
+	var b strings.Builder
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		default:
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,284 @@
+// Package npy reads and writes NumPy's .npy and .npz formats for float32 and
+// float64 arrays, so that numpy.load reads unroll's checkpoints as they are:
+//
+//	import numpy
+//	p = numpy.load("ckpt/epoch-000004/params.npz")
+//	p["W_xh"].shape, p["W_xh"].dtype   # (28, 512) float32
+//
+// Arrays are written little-endian ('<f4', '<f8') in C (row-major) order,
+// with a version 1.0 header padded to 64 bytes, as numpy.save does; an .npz
+// is a zip archive of .npy files stored without compression, as
+// numpy.savez does. The reader accepts what the writer writes (and .npy
+// versions 1.0 to 3.0 with those dtypes); anything else, a truncated file
+// included, is an error that says what is wrong.
+//
+// Gorgonia's tensor package has WriteNpy and ReadNpy too; this package
+// exists for the .npz container, for error messages instead of panics on
+// corrupt files, and to fix the byte order and layout regardless of the
+// tensor's own.
+package npy
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// magic starts every .npy file.
+const magic = "\x93NUMPY"
+
+// Array is a named float32 or float64 array in C order.
+type Array struct {
+	Name  string // key in an .npz (file name without ".npy")
+	Shape []int  // () for a scalar
+	Data  any    // []float32 or []float64 of len product(Shape)
+}
+
+// Size returns the number of elements product(Shape).
+func (a Array) Size() int {
+	n := 1
+	for _, d := range a.Shape {
+		n *= d
+	}
+	return n
+}
+
+// descr returns the NumPy dtype string of a's data.
+func (a Array) descr() (string, int, error) {
+	switch d := a.Data.(type) {
+	case []float32:
+		return "<f4", 4, a.checkLen(len(d))
+	case []float64:
+		return "<f8", 8, a.checkLen(len(d))
+	}
+	return "", 0, fmt.Errorf("npy: array %q: data is %T, want []float32 or []float64", a.Name, a.Data)
+}
+
+func (a Array) checkLen(n int) error {
+	for _, d := range a.Shape {
+		if d < 0 {
+			return fmt.Errorf("npy: array %q: negative dimension in shape %v", a.Name, a.Shape)
+		}
+	}
+	if n != a.Size() {
+		return fmt.Errorf("npy: array %q: %d values for shape %v (%d)", a.Name, n, a.Shape, a.Size())
+	}
+	return nil
+}
+
+// header returns the version 1.0 header dictionary for a, padded so that
+// the data starts at a multiple of 64 bytes.
+func header(descr string, shape []int) []byte {
+	dims := make([]string, len(shape))
+	for i, d := range shape {
+		dims[i] = strconv.Itoa(d)
+	}
+	tuple := "(" + strings.Join(dims, ", ")
+	if len(shape) == 1 {
+		tuple += ","
+	}
+	tuple += ")"
+	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, tuple)
+	// magic (6) + version (2) + length (2) + dict + padding + "\n".
+	total := 10 + len(dict) + 1
+	pad := (64 - total%64) % 64
+	return []byte(dict + strings.Repeat(" ", pad) + "\n")
+}
+
+// Write writes a in .npy format (version 1.0).
+func Write(w io.Writer, a Array) error {
+	descr, size, err := a.descr()
+	if err != nil {
+		return err
+	}
+	h := header(descr, a.Shape)
+	if len(h) > math.MaxUint16 {
+		return fmt.Errorf("npy: array %q: shape %v needs a header of %d bytes", a.Name, a.Shape, len(h))
+	}
+	buf := make([]byte, 0, 10+len(h)+size*a.Size())
+	buf = append(buf, magic...)
+	buf = append(buf, 1, 0)
+	buf = binary.LittleEndian.AppendUint16(buf, uint16(len(h)))
+	buf = append(buf, h...)
+	switch d := a.Data.(type) {
+	case []float32:
+		for _, v := range d {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		}
+	case []float64:
+		for _, v := range d {
+			buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(v))
+		}
+	}
+	_, err = w.Write(buf)
+	return err
+}
+
+// ErrTruncated means a file ended before its data did.
+var ErrTruncated = errors.New("npy: file is truncated")
+
+var (
+	descrRE   = regexp.MustCompile(`'descr'\s*:\s*'([^']*)'`)
+	fortranRE = regexp.MustCompile(`'fortran_order'\s*:\s*(True|False)`)
+	shapeRE   = regexp.MustCompile(`'shape'\s*:\s*\(([^)]*)\)`)
+)
+
+// Read reads one .npy array of dtype '<f4' or '<f8' in C order. The name of
+// the returned array is empty.
+func Read(r io.Reader) (Array, error) {
+	var pre [10]byte
+	if _, err := io.ReadFull(r, pre[:8]); err != nil {
+		return Array{}, truncated(err, "magic")
+	}
+	if string(pre[:6]) != magic {
+		return Array{}, fmt.Errorf("npy: not a .npy file (no \\x93NUMPY magic)")
+	}
+	var hlen int
+	switch major := pre[6]; major {
+	case 1:
+		if _, err := io.ReadFull(r, pre[8:10]); err != nil {
+			return Array{}, truncated(err, "header length")
+		}
+		hlen = int(binary.LittleEndian.Uint16(pre[8:10]))
+	case 2, 3:
+		var l [4]byte
+		if _, err := io.ReadFull(r, l[:]); err != nil {
+			return Array{}, truncated(err, "header length")
+		}
+		hlen = int(binary.LittleEndian.Uint32(l[:]))
+		if hlen > 1<<20 {
+			return Array{}, fmt.Errorf("npy: header of %d bytes is implausible: the file is corrupt", hlen)
+		}
+	default:
+		return Array{}, fmt.Errorf("npy: format version %d.%d is not supported (1.0 to 3.0 are)", major, pre[7])
+	}
+	h := make([]byte, hlen)
+	if _, err := io.ReadFull(r, h); err != nil {
+		return Array{}, truncated(err, "header")
+	}
+	var a Array
+	m := descrRE.FindSubmatch(h)
+	if m == nil {
+		return Array{}, fmt.Errorf("npy: header %q has no descr", h)
+	}
+	descr := string(m[1])
+	if m := fortranRE.FindSubmatch(h); m == nil || string(m[1]) != "False" {
+		return Array{}, fmt.Errorf("npy: only C-order arrays are supported (header %q)", bytes.TrimSpace(h))
+	}
+	m = shapeRE.FindSubmatch(h)
+	if m == nil {
+		return Array{}, fmt.Errorf("npy: header %q has no shape", h)
+	}
+	for _, f := range strings.Split(string(m[1]), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		d, err := strconv.Atoi(strings.TrimSuffix(f, "L"))
+		if err != nil || d < 0 {
+			return Array{}, fmt.Errorf("npy: bad dimension %q in header", f)
+		}
+		a.Shape = append(a.Shape, d)
+	}
+	a.Shape = append([]int{}, a.Shape...) // () is an empty, non-nil shape
+	n := a.Size()
+	if n > 1<<31 {
+		return Array{}, fmt.Errorf("npy: shape %v is implausibly large: the file is corrupt", a.Shape)
+	}
+	switch descr {
+	case "<f4":
+		buf := make([]byte, 4*n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return Array{}, truncated(err, "data")
+		}
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
+		}
+		a.Data = d
+	case "<f8":
+		buf := make([]byte, 8*n)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return Array{}, truncated(err, "data")
+		}
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
+		}
+		a.Data = d
+	default:
+		return Array{}, fmt.Errorf("npy: dtype %q is not supported (only '<f4' and '<f8')", descr)
+	}
+	return a, nil
+}
+
+func truncated(err error, what string) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w (in the %s)", ErrTruncated, what)
+	}
+	return fmt.Errorf("npy: reading the %s: %w", what, err)
+}
+
+// WriteNPZ writes arrays as an .npz archive, each as NAME.npy, stored
+// uncompressed like numpy.savez. Names must be unique and non-empty.
+func WriteNPZ(w io.Writer, arrays []Array) error {
+	seen := map[string]bool{}
+	z := zip.NewWriter(w)
+	for _, a := range arrays {
+		if a.Name == "" || seen[a.Name] {
+			return fmt.Errorf("npy: array name %q is empty or repeated", a.Name)
+		}
+		seen[a.Name] = true
+		f, err := z.CreateHeader(&zip.FileHeader{Name: a.Name + ".npy", Method: zip.Store})
+		if err != nil {
+			return err
+		}
+		if err := Write(f, a); err != nil {
+			return err
+		}
+	}
+	return z.Close()
+}
+
+// ReadNPZ reads every array of an .npz archive of size bytes, in archive
+// order, named without the ".npy" suffix.
+func ReadNPZ(r io.ReaderAt, size int64) ([]Array, error) {
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		if errors.Is(err, zip.ErrFormat) {
+			return nil, fmt.Errorf("%w or not an .npz archive (%v)", ErrTruncated, err)
+		}
+		return nil, fmt.Errorf("npy: %w", err)
+	}
+	var out []Array
+	for _, f := range z.File {
+		if !strings.HasSuffix(f.Name, ".npy") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("npy: %s: %w", f.Name, err)
+		}
+		a, err := Read(rc)
+		if err == nil {
+			// Reading to the end makes zip check the CRC-32.
+			if _, cerr := io.Copy(io.Discard, rc); cerr != nil {
+				err = fmt.Errorf("npy: %w", cerr)
+			}
+		}
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		a.Name = strings.TrimSuffix(f.Name, ".npy")
+		out = append(out, a)
+	}
+	return out, nil
+}

@@ -1,0 +1,100 @@
+package train
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/graph"
+	"gorgonia.org/tensor"
+)
+
+// validator computes the perplexity of held-out tokens with a loss-only
+// graph (graph.Config.NoGrad) that shares the model's parameters.
+type validator struct {
+	u      *graph.Unrolled
+	ids    []int
+	width  int // tokens per row
+	nb     int // minibatches
+	state  []*tensor.Dense
+	x, y   []int
+	random bool // zero the state before every minibatch, as training does
+}
+
+// SetValidation makes Epoch evaluate the perplexity of ids, tokens held out
+// from training, every Config.ValEvery epochs (EpochStats.ValPerplexity).
+//
+// The tokens are cut as sequential sampling cuts them, without a random
+// offset, so every evaluation sees the same minibatches and draws nothing
+// from the training sampler: rows of (len(ids)-1)/B consecutive tokens,
+// read Config.NumSteps at a time. The state is carried from minibatch to
+// minibatch with sequential sampling and reset before each one with random
+// sampling, as in training. B is Config.BatchSize, or fewer rows when the
+// held-out text is too short for that many (at least NumSteps+1 tokens are
+// needed).
+func (t *Trainer) SetValidation(ids []int) error {
+	T := t.Config.NumSteps
+	b := min(t.Config.BatchSize, (len(ids)-1)/T)
+	if b < 1 {
+		return fmt.Errorf("train: the validation text has %d tokens but -steps %d needs at least %d: raise -val-frac or lower -steps", len(ids), T, T+1)
+	}
+	u, err := graph.Unroll(t.Model, graph.Config{Batch: b, Steps: T, Loss: true, NoGrad: true})
+	if err != nil {
+		return fmt.Errorf("train: validation graph: %w", err)
+	}
+	width := (len(ids) - 1) / b
+	t.val = &validator{
+		u: u, ids: ids, width: width, nb: width / T,
+		state: zeroState(t.Model, b), x: make([]int, b*T), y: make([]int, b*T),
+		random: t.Config.Sampling == datasets.Random,
+	}
+	return nil
+}
+
+// ValidationShape returns the validation minibatch size, the number of
+// minibatches and the number of tokens each evaluation scores; zeros
+// without SetValidation.
+func (t *Trainer) ValidationShape() (batch, batches, tokens int) {
+	if t.val == nil {
+		return 0, 0, 0
+	}
+	return t.val.u.Batch, t.val.nb, t.val.nb * t.val.u.Batch * t.val.u.Steps
+}
+
+// Validate returns the perplexity of the validation tokens under the
+// current parameters, without changing them; NaN without SetValidation.
+func (t *Trainer) Validate(ctx context.Context) (float64, error) {
+	v := t.val
+	if v == nil {
+		return math.NaN(), nil
+	}
+	for _, s := range v.state {
+		s.Zero()
+	}
+	B, T := v.u.Batch, v.u.Steps
+	var ppl Perplexity
+	for j := 0; j < v.nb; j++ {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if v.random {
+			for _, s := range v.state {
+				s.Zero()
+			}
+		}
+		for b := 0; b < B; b++ {
+			start := b*v.width + j*T
+			for k := 0; k < T; k++ { // time-major: index k*B + b
+				v.x[k*B+b] = v.ids[start+k]
+				v.y[k*B+b] = v.ids[start+k+1]
+			}
+		}
+		loss, err := v.u.Run(v.x, v.y, v.state)
+		if err != nil {
+			return 0, fmt.Errorf("train: validation: %w", err)
+		}
+		ppl.Add(loss, len(v.y))
+	}
+	return ppl.Value(), nil
+}
