@@ -57,7 +57,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"epoch-000003: format 1", "3 epochs done", "(latest)",
+		"epoch-000003: format 2", "3 epochs done", "(latest)",
 		"model      rnn: vocab_size", "num_hiddens 12",
 		"optimizer  adam (beta1 0.9, beta2 0.999, eps 1e-08, lr 0.01)",
 		"vocab", `<unk> " "`,
