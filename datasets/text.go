@@ -141,10 +141,10 @@ func Tokenize(lines []string, kind TokenKind) [][]string {
 // file's name in the message.
 func CheckText(text []byte, name string) error {
 	if bytes.HasPrefix(text, []byte{0xFF, 0xFE}) || bytes.HasPrefix(text, []byte{0xFE, 0xFF}) {
-		return fmt.Errorf("datasets: %s is UTF-16 text: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 %s > %s.utf8) and pass that with -data", name, name, name)
+		return fmt.Errorf("datasets: %s is UTF-16 text: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 %s > %s.utf8) and pass that file", name, name, name)
 	}
 	if i := bytes.IndexByte(text, 0); i >= 0 {
-		return fmt.Errorf("datasets: %s looks like a binary file (a NUL byte at offset %d), not text: pass a plain text file with -data", name, i)
+		return fmt.Errorf("datasets: %s looks like a binary file (a NUL byte at offset %d), not text: pass a plain text file", name, i)
 	}
 	if !utf8.Valid(text) {
 		off := 0
@@ -156,7 +156,7 @@ func CheckText(text []byte, name string) error {
 			off += n
 		}
 		line := 1 + bytes.Count(text[:off], []byte{'\n'})
-		return fmt.Errorf("datasets: %s is not UTF-8 text (byte 0x%02X on line %d): convert it, e.g. iconv -f LATIN1 -t UTF-8 %s > %s.utf8, and pass that with -data", name, text[off], line, name, name)
+		return fmt.Errorf("datasets: %s is not UTF-8 text (byte 0x%02X on line %d): convert it, e.g. iconv -f LATIN1 -t UTF-8 %s > %s.utf8, and pass that file", name, text[off], line, name, name)
 	}
 	return nil
 }

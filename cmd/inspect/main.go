@@ -43,7 +43,8 @@ func flags(o *options) *pflag.FlagSet {
 
 type usageError struct{ error }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer cli.Recover("inspect", stderr, &code)
 	var o options
 	fs := flags(&o)
 	if done, code := cli.Parse(fs, args, stderr); done {
