@@ -742,7 +742,7 @@ func writeFileSync(path string, b []byte) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("train: checkpoint: writing %s: %w", path, err)
+		return fmt.Errorf("train: checkpoint: writing %s: %w", path, pathCause(err))
 	}
 	return nil
 }
@@ -816,8 +816,8 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 	}
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && dir != path {
 		run := filepath.Dir(dir)
-		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s (echo epoch-NNNNNN > %s)",
-			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run, filepath.Join(run, pointerOf(path)))
+		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s",
+			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run)
 	}
 	return decodeCheckpoint(dir, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) })
 }

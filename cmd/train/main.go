@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case err == nil:
 		return cli.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "train: %v (see train -h)\n", ue.error)
+		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(ue.Error()))
 		return cli.ExitUsage
 	case errors.As(err, &ie):
 		fmt.Fprintf(stderr, "train: %s\n", ie.msg)
@@ -173,10 +173,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "train: interrupted by %s before training started: nothing to save\n", sig)
 		return code
 	default:
-		// Errors of packages train and datasets start with their names.
-		fmt.Fprintf(stderr, "train: %s\n", strings.TrimPrefix(strings.TrimPrefix(err.Error(), "train: "), "datasets: "))
+		fmt.Fprintf(stderr, "train: %s\n", trimPackage(err.Error()))
 		return cli.ExitRuntime
 	}
+}
+
+// trimPackage drops the package name that starts the errors of this
+// module's packages: the command's name replaces it.
+func trimPackage(msg string) string {
+	for _, p := range []string{"train: ", "datasets: ", "models: ", "graph: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
 }
 
 // interruptError is an interrupt by a signal, handled: msg says what was
