@@ -21,7 +21,7 @@ type badCase struct {
 // fixtures are the files the bad-input cases use.
 type fixtures struct {
 	good, empty, noLetters, short, binary, latin1, utf16, dir string
-	file                                                        string // a plain file, where a directory is expected
+	file                                                      string // a plain file, where a directory is expected
 }
 
 func makeFixtures(t *testing.T) fixtures {
