@@ -9,7 +9,11 @@
 //
 // It prints the effective configuration first. With -checkpoint DIR it
 // saves checkpoints (see package train) that -resume continues exactly and
-// that cmd/sample and cmd/inspect read.
+// that cmd/sample and cmd/inspect read. Every flag, the text and every
+// output path are checked before the first epoch. SIGINT or SIGTERM lets
+// the minibatch finish, saves a checkpoint of that point (with
+// -checkpoint), prints the command that continues the run and exits with
+// 130 or 143. docs/errors.md lists every bad input and what it prints.
 package main
 
 import (

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -209,4 +210,63 @@ func TestWriteErrorWhileSaving(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("temporary files left after the failed save: %v", left)
 	}
+}
+
+// TestSecondInterruptQuits: a second SIGINT while the first one's
+// checkpoint is being written ends the process at once (the default
+// action, restored after the first), and leaves no checkpoint half
+// written: only a temporary directory that the next run removes.
+func TestSecondInterruptQuits(t *testing.T) {
+	bin := trainBinary(t)
+	dir := t.TempDir()
+	ck, marker := filepath.Join(dir, "ck"), filepath.Join(dir, "pausing")
+	// -checkpoint-every 1000000: the interrupt's save is the run's first.
+	cmd := exec.Command(bin, small(text(t), "-epochs", "1000000", "-checkpoint", ck, "-checkpoint-every", "1000000")...)
+	cmd.Env = append(os.Environ(), train.SavePauseEnv+"=1:"+marker)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the first epoch's line: training has started, so the
+	// interrupt has something to save (the first save comes with it).
+	trained := make(chan bool, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if strings.HasPrefix(s.Text(), "epoch ") {
+				select {
+				case trained <- true:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case <-trained:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("no epoch finished within a minute")
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	waitFor(t, marker, cmd) // the interrupt's save, paused before its rename
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan int)
+	go func() { done <- exitCode(t, cmd) }()
+	select {
+	case code := <-done:
+		ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+		if code != -1 || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+			t.Errorf("exit %d (%v); want death by the second SIGINT", code, ws)
+		}
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("the second SIGINT did not end the process")
+	}
+	if _, err := os.Stat(filepath.Join(ck, "latest")); err == nil {
+		t.Error("a latest checkpoint exists, though its save was cut short")
+	}
+	clitest.Documented(t, "train", "second SIGINT while saving", 130, "the process ends at once")
 }
