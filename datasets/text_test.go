@@ -211,3 +211,22 @@ func FuzzLoadCorpus(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckText(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string // want "": accepted
+	}{
+		{"The Time Machine\n", ""},
+		{"naïve café, “quoted”\n", ""}, // UTF-8 beyond ASCII is text
+		{"", ""},
+		{"ab\x00cd", "binary file (a NUL byte at offset 2)"},
+		{"line one\ncaf\xe9\n", "not UTF-8 text (byte 0xE9 on line 2)"},
+		{"\xff\xfeh\x00i\x00", "is UTF-16 text"},
+		{"\xfe\xff\x00h\x00i", "is UTF-16 text"},
+	} {
+		err := CheckText([]byte(tc.text), "f.txt")
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckText(%q) = %v, want %q", tc.text, err, tc.want)
+		}
+	}
+}
