@@ -4,9 +4,9 @@
 package clitest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,9 +55,25 @@ var (
 func Documented(t *testing.T, command, row string, code int, want string) {
 	t.Helper()
 	docOnce.Do(func() {
-		_, file, _, _ := runtime.Caller(0)
+		// Tests run in their package's directory: the module's root is
+		// the nearest directory above with a go.mod.
+		dir, err := os.Getwd()
+		for err == nil {
+			if _, serr := os.Stat(filepath.Join(dir, "go.mod")); serr == nil {
+				break
+			}
+			if parent := filepath.Dir(dir); parent != dir {
+				dir = parent
+			} else {
+				err = os.ErrNotExist
+			}
+		}
+		if err != nil {
+			docErr = fmt.Errorf("no go.mod above the test's directory: %w", err)
+			return
+		}
 		var b []byte
-		b, docErr = os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "docs", "errors.md"))
+		b, docErr = os.ReadFile(filepath.Join(dir, "docs", "errors.md"))
 		doc = strings.Split(string(b), "\n")
 	})
 	if docErr != nil {
