@@ -23,6 +23,15 @@ var (
 	buildErr  error
 )
 
+// TestMain removes the binary trainBinary built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 // trainBinary builds cmd/train once for the tests that need a real
 // process: signals, kill -9, resource limits.
 func trainBinary(t *testing.T) string {
