@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -95,6 +96,15 @@ func MinTokens(batchSize, numSteps int, s Sampling) int {
 	return batchSize*numSteps + numSteps
 }
 
+// minTokensSat is MinTokens, saturating at math.MaxInt instead of
+// overflowing.
+func minTokensSat(batchSize, numSteps int, s Sampling) int {
+	if batchSize > math.MaxInt/numSteps-2 {
+		return math.MaxInt
+	}
+	return MinTokens(batchSize, numSteps, s)
+}
+
 // Iterator deals out the minibatches of a token stream, epoch after epoch,
 // exactly as the Python reference (and the book) does. Use it as
 //
@@ -140,7 +150,9 @@ func NewIterator(ids []int, batchSize, numSteps int, s Sampling, rng *PyRandom) 
 	case rng == nil:
 		return nil, fmt.Errorf("datasets: NewIterator needs a random generator: pass NewPyRandom(seed)")
 	}
-	if need := MinTokens(batchSize, numSteps, s); len(ids) < need {
+	// batchSize or numSteps beyond len(ids) is too short in any case, and
+	// checking it first keeps MinTokens from overflowing on absurd values.
+	if need := minTokensSat(batchSize, numSteps, s); len(ids) < need {
 		rule := "batch*steps+steps"
 		if s == Sequential {
 			rule += "+1"

@@ -454,14 +454,22 @@ func ExampleIterator() {
 	// X: [10 11 12 13 14] [27 28 29 30 31] Y: [11 12 13 14 15] [28 29 30 31 32]
 }
 
+// FuzzIterator: for any corpus length, batch size, number of steps (zero,
+// negative and huge included), seed and sampling, NewIterator either
+// refuses with an error or deals out exactly the minibatches CountBatches
+// predicts, each a run of consecutive tokens, no subsequence twice in an
+// epoch with random sampling; and an epoch restarted from its saved random
+// state and Seek'ed to any minibatch continues exactly as it went on.
 func FuzzIterator(f *testing.F) {
-	f.Add(uint16(35), uint8(2), uint8(5), int64(0), false)
-	f.Add(uint16(35), uint8(2), uint8(5), int64(0), true)
-	f.Add(uint16(15), uint8(2), uint8(5), int64(3), true)
-	f.Add(uint16(16), uint8(2), uint8(5), int64(4), false)
-	f.Add(uint16(1), uint8(1), uint8(1), int64(-1), false)
-	f.Fuzz(func(t *testing.T, n uint16, batch, steps uint8, seed int64, random bool) {
-		nTokens, B, T := int(n%600), int(batch%12), int(steps%12)
+	f.Add(uint16(35), 2, 5, int64(0), false, 1)
+	f.Add(uint16(35), 2, 5, int64(0), true, 0)
+	f.Add(uint16(15), 2, 5, int64(3), true, 2)
+	f.Add(uint16(16), 2, 5, int64(4), false, -1)
+	f.Add(uint16(1), 1, 1, int64(-1), false, 0)
+	f.Add(uint16(500), 1<<62, 4, int64(0), false, 0) // batch*steps overflows
+	f.Add(uint16(500), -3, 5, int64(0), true, 0)
+	f.Fuzz(func(t *testing.T, n uint16, B, T int, seed int64, random bool, seek int) {
+		nTokens := int(n)
 		s := Sequential
 		if random {
 			s = Random
@@ -469,7 +477,7 @@ func FuzzIterator(f *testing.F) {
 		ids := rangeIDs(nTokens) // ids[i] == i: a value is its own position
 		it, err := NewIterator(ids, B, T, s, NewPyRandom(seed))
 		if err != nil {
-			if B >= 1 && T >= 1 && nTokens >= MinTokens(B, T, s) {
+			if B >= 1 && T >= 1 && nTokens >= minTokensSat(B, T, s) {
 				t.Fatalf("NewIterator(%d tokens, B=%d, T=%d, %v): %v", nTokens, B, T, s, err)
 			}
 			return
@@ -504,6 +512,33 @@ func FuzzIterator(f *testing.F) {
 			}
 			if got != nb {
 				t.Fatalf("StartEpoch said %d minibatches, Next gave %d", nb, got)
+			}
+		}
+		// A third epoch, and its replay from the saved state at seek.
+		nb := it.StartEpoch()
+		var all [][]int
+		for it.Next(&mb) {
+			all = append(all, slices.Concat(mb.X, mb.Y))
+		}
+		r := NewPyRandom(0)
+		if err := r.SetState(it.EpochRNGState()); err != nil {
+			t.Fatal(err)
+		}
+		again, err := NewIterator(ids, B, T, s, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.StartEpoch() != nb {
+			t.Fatal("the replayed epoch has another number of minibatches")
+		}
+		if err := again.Seek(seek); (err != nil) != (seek < 0 || seek > nb) {
+			t.Fatalf("Seek(%d) of %d minibatches: %v", seek, nb, err)
+		} else if err != nil {
+			return
+		}
+		for j := seek; again.Next(&mb); j++ {
+			if !slices.Equal(all[j], slices.Concat(mb.X, mb.Y)) {
+				t.Fatalf("minibatch %d after Seek(%d) differs from the epoch's own", j, seek)
 			}
 		}
 	})

@@ -156,6 +156,9 @@ func readDataFile(path string) ([]byte, error) {
 	if len(text) == 0 {
 		return nil, fmt.Errorf("datasets: %s is empty: pass a non-empty text file with -data", path)
 	}
+	if err := CheckText(text, path); err != nil {
+		return nil, err
+	}
 	return text, nil
 }
 

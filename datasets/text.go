@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // CleanLine preprocesses one line the way the book's read_time_machine does:
@@ -131,4 +132,31 @@ func Tokenize(lines []string, kind TokenKind) [][]string {
 		}
 	}
 	return out
+}
+
+// CheckText returns an error, naming the problem and the fix, if text is
+// not a text file the book's preprocessing should read: a binary file (a
+// NUL byte), UTF-16 text, or text that is not valid UTF-8 (Latin-1, say,
+// whose accented letters would silently become word breaks). name is the
+// file's name in the message.
+func CheckText(text []byte, name string) error {
+	if bytes.HasPrefix(text, []byte{0xFF, 0xFE}) || bytes.HasPrefix(text, []byte{0xFE, 0xFF}) {
+		return fmt.Errorf("datasets: %s is UTF-16 text: convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 %s > %s.utf8) and pass that file", name, name, name)
+	}
+	if i := bytes.IndexByte(text, 0); i >= 0 {
+		return fmt.Errorf("datasets: %s looks like a binary file (a NUL byte at offset %d), not text: pass a plain text file", name, i)
+	}
+	if !utf8.Valid(text) {
+		off := 0
+		for off < len(text) {
+			r, n := utf8.DecodeRune(text[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		line := 1 + bytes.Count(text[:off], []byte{'\n'})
+		return fmt.Errorf("datasets: %s is not UTF-8 text (byte 0x%02X on line %d): convert it, e.g. iconv -f LATIN1 -t UTF-8 %s > %s.utf8, and pass that file", name, text[off], line, name, name)
+	}
+	return nil
 }

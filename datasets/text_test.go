@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"slices"
@@ -127,4 +128,105 @@ func FuzzCleanLine(f *testing.F) {
 			t.Fatalf("CleanLine(%q) = %q lost or changed letters", s, got)
 		}
 	})
+}
+
+// FuzzTokenize: any bytes, split into lines and cleaned as the book does,
+// tokenize into single characters (letters and the space) that join back
+// to the line, or into words without spaces that join back with one.
+func FuzzTokenize(f *testing.F) {
+	f.Add([]byte("The Time Machine, by H. G. Wells [1898]\n\nI\r\nThe Time Traveller"), false)
+	f.Add([]byte("The Time Machine, by H. G. Wells [1898]\n\nI\r\nThe Time Traveller"), true)
+	f.Add([]byte("\r\r\n\n  \xff\xfe naïve café"), true)
+	f.Add([]byte(""), false)
+	f.Fuzz(func(t *testing.T, data []byte, word bool) {
+		lines, err := ReadLines(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kind := Char
+		if word {
+			kind = Word
+		}
+		toks := Tokenize(lines, kind)
+		if len(toks) != len(lines) {
+			t.Fatalf("%d lines, %d token lists", len(lines), len(toks))
+		}
+		for i, line := range lines {
+			if CleanLine(line) != line {
+				t.Fatalf("line %q is not clean", line)
+			}
+			sep := ""
+			if word {
+				sep = " "
+			}
+			for _, tok := range toks[i] {
+				if tok == "" || (word && strings.Contains(tok, " ")) || (!word && len(tok) != 1) {
+					t.Fatalf("line %q: token %q", line, tok)
+				}
+			}
+			if strings.Join(toks[i], sep) != line {
+				t.Fatalf("tokens %q do not join back to %q", toks[i], line)
+			}
+		}
+	})
+}
+
+// FuzzLoadCorpus: any bytes go through CheckText and LoadCorpus without a
+// panic; a corpus that loads has ids of its own vocabulary (never <unk>,
+// since the vocabulary is built on the whole text), single-character
+// tokens, and the cut the book makes.
+func FuzzLoadCorpus(f *testing.F) {
+	f.Add([]byte("The Time Machine, by H. G. Wells [1898]\n\nI\n"), 0)
+	f.Add([]byte("abc def ghi\n"), 5)
+	f.Add([]byte("1234 !!!\n"), 0)
+	f.Add([]byte("caf\xe9\x00"), -1)
+	f.Fuzz(func(t *testing.T, data []byte, maxTokens int) {
+		if err := CheckText(data, "x.txt"); err != nil && strings.Contains(err.Error(), "\n") {
+			t.Fatalf("CheckText: a message of several lines: %q", err)
+		}
+		c, err := LoadCorpus(data, "x.txt", Char, maxTokens)
+		if err != nil {
+			return
+		}
+		n := 0
+		for _, l := range c.Lines {
+			n += len(l)
+		}
+		want := n
+		if maxTokens > 0 && maxTokens < n {
+			want = maxTokens
+		}
+		if c.FullLen != n || len(c.IDs) != want {
+			t.Fatalf("FullLen %d, %d ids; want %d and %d", c.FullLen, len(c.IDs), n, want)
+		}
+		for _, id := range c.IDs {
+			if id < 1 || id >= c.Vocab.Len() {
+				t.Fatalf("id %d outside the vocabulary's 1..%d", id, c.Vocab.Len()-1)
+			}
+		}
+		for _, tok := range c.Vocab.Tokens()[1:] {
+			if len(tok) != 1 || (tok != " " && (tok[0] < 'a' || tok[0] > 'z')) {
+				t.Fatalf("vocabulary token %q", tok)
+			}
+		}
+	})
+}
+
+func TestCheckText(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string // want "": accepted
+	}{
+		{"The Time Machine\n", ""},
+		{"naïve café, “quoted”\n", ""}, // UTF-8 beyond ASCII is text
+		{"", ""},
+		{"ab\x00cd", "binary file (a NUL byte at offset 2)"},
+		{"line one\ncaf\xe9\n", "not UTF-8 text (byte 0xE9 on line 2)"},
+		{"\xff\xfeh\x00i\x00", "is UTF-16 text"},
+		{"\xfe\xff\x00h\x00i", "is UTF-16 text"},
+	} {
+		err := CheckText([]byte(tc.text), "f.txt")
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckText(%q) = %v, want %q", tc.text, err, tc.want)
+		}
+	}
 }

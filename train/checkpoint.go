@@ -33,6 +33,10 @@ import (
 //	DIR/epoch-000012/manifest.json
 //	DIR/epoch-000012/params.npz      one .npy per parameter: W_xh, W_hh, b_h, W_hq, b_q
 //	DIR/epoch-000012/optimizer.npz   Adam's moments m_W_xh, v_W_xh, ... (Adam only)
+//	DIR/epoch-000012-batch-000005/   saved when a run was interrupted (SIGINT,
+//	                                 SIGTERM) after 5 minibatches of epoch 13:
+//	                                 also state.npz, the hidden state H carried
+//	                                 to the next minibatch
 //
 // manifest.json is self-describing: the magic string and format version,
 // the model (kind and models.Config), the training Config, the data (name,
@@ -48,9 +52,15 @@ import (
 // latest pointer replaced (temporary file, sync, rename). A crash leaves
 // either the previous checkpoint or the new one as latest, never a partial
 // one.
+//
+// Format version 2 added the checkpoints taken inside an epoch
+// (iterator.batch_index > 0, partial_epoch, state); version 1 checkpoints,
+// all at epoch boundaries, are read as they are.
 const (
 	CheckpointMagic   = "unroll-checkpoint"
-	CheckpointVersion = 1
+	CheckpointVersion = 2
+	// oldestVersion is the oldest format version OpenCheckpoint reads.
+	oldestVersion = 1
 )
 
 // Checkpoint file names.
@@ -58,11 +68,21 @@ const (
 	manifestFile  = "manifest.json"
 	paramsFile    = "params.npz"
 	optimizerFile = "optimizer.npz"
+	stateFile     = "state.npz"
 	latestFile    = "latest"
 	bestFile      = "best"
 )
 
-var epochDirRE = regexp.MustCompile(`^epoch-([0-9]{6,})$`)
+var epochDirRE = regexp.MustCompile(`^epoch-([0-9]{6,})(?:-batch-([0-9]{6,}))?$`)
+
+// checkpointName is the directory name of a checkpoint after epochs
+// completed epochs and batches minibatches of the next.
+func checkpointName(epochs, batches int) string {
+	if batches > 0 {
+		return fmt.Sprintf("epoch-%06d-batch-%06d", epochs, batches)
+	}
+	return fmt.Sprintf("epoch-%06d", epochs)
+}
 
 // ModelSpec is what rebuilds a model: its kind and models.Config.
 type ModelSpec struct {
@@ -164,6 +184,18 @@ type manifest struct {
 	Files         []FileInfo        `json:"files"`
 	Metrics       []record          `json:"metrics"`
 	Settings      map[string]string `json:"settings,omitempty"`
+	// Partial and State are set when the checkpoint was taken inside an
+	// epoch (Iterator.BatchIndex > 0).
+	Partial *partialJSON `json:"partial_epoch,omitempty"`
+	State   []arrayJSON  `json:"state,omitempty"`
+}
+
+// partialJSON is what the minibatches of an interrupted epoch accumulated.
+type partialJSON struct {
+	LossSum     jfloat  `json:"loss_sum"`      // sum of loss * tokens
+	Tokens      int     `json:"tokens"`        // tokens trained
+	GradNormSum jfloat  `json:"grad_norm_sum"` // sum of the gradient norms
+	Seconds     float64 `json:"seconds"`       // wall time spent on the epoch
 }
 
 type configJSON struct {
@@ -220,8 +252,9 @@ type iteratorJSON struct {
 	// position, little-endian uint32, base64 in JSON).
 	RNG      string `json:"rng"`
 	RNGState []byte `json:"rng_state"`
-	// BatchIndex is the next minibatch within the epoch: always 0, since
-	// checkpoints are taken at epoch boundaries.
+	// BatchIndex is the number of minibatches of that epoch already
+	// trained: 0 at an epoch boundary, more in a checkpoint saved on an
+	// interrupt (format version 2).
 	BatchIndex int `json:"batch_index"`
 }
 
@@ -247,12 +280,16 @@ type Checkpoint struct {
 	Created  time.Time    // when it was written
 	Config   Config       // the training configuration of the run that wrote it
 	Epoch    int          // epochs completed
+	Batch    int          // minibatches of epoch Epoch+1 completed (0: at an epoch boundary)
 	Updates  int64        // minibatch updates made
 	RNGState []byte       // the minibatch sampler's state before the next epoch
 	Solver   SolverState  // the optimizer's state, tensors included
 	History  []EpochStats // one per completed epoch
 	Params   []graph.Param
-	Files    []FileInfo // every data file, size and SHA-256 verified
+	State    []graph.Param // inside an epoch: the hidden state carried to its next minibatch
+	Files    []FileInfo    // every data file, size and SHA-256 verified
+
+	partial *partialEpoch // inside an epoch: what its minibatches accumulated
 }
 
 // Name returns the checkpoint's directory name, e.g. "epoch-000012".
@@ -314,6 +351,22 @@ func (c *Checkpoint) Restore(t *Trainer) error {
 	if have := ss.State().Name; have != c.Solver.Name {
 		return fmt.Errorf("train: resume: the checkpoint was trained with optimizer %s, this run uses %s: pass -optimizer %s, or start a new run in another -checkpoint DIR", c.Solver.Name, have, c.Solver.Name)
 	}
+	if c.partial != nil {
+		// The rest of the epoch must cut the text as its start did.
+		cc, tc := c.Config, t.Config
+		if cc.BatchSize != tc.BatchSize || cc.NumSteps != tc.NumSteps || cc.Sampling != tc.Sampling {
+			return fmt.Errorf("train: resume: the checkpoint %s was taken inside epoch %d with batch %d, steps %d, %s sampling; this run has batch %d, steps %d, %s sampling: pass -batch %d -steps %d -iter %s to finish that epoch",
+				c.Path, c.Epoch+1, cc.BatchSize, cc.NumSteps, cc.Sampling, tc.BatchSize, tc.NumSteps, tc.Sampling, cc.BatchSize, cc.NumSteps, cc.Sampling)
+		}
+		if len(c.State) != len(t.state) {
+			return fmt.Errorf("train: checkpoint %s holds %d state tensors, the model has %d: it is a different model", c.Path, len(c.State), len(t.state))
+		}
+		for i, s := range t.state {
+			if !c.State[i].Value.Shape().Eq(s.Shape()) || c.State[i].Value.Dtype() != s.Dtype() {
+				return fmt.Errorf("train: checkpoint %s: state %s is %v %v, want %v %v: the checkpoint is corrupt", c.Path, c.State[i].Name, c.State[i].Value.Dtype(), c.State[i].Value.Shape(), s.Dtype(), s.Shape())
+			}
+		}
+	}
 	if err := c.loadParams(t.Model); err != nil {
 		return err
 	}
@@ -323,6 +376,16 @@ func (c *Checkpoint) Restore(t *Trainer) error {
 	if err := t.rng.SetState(c.RNGState); err != nil {
 		return fmt.Errorf("train: checkpoint %s: %w", c.Path, err)
 	}
+	t.partial = nil
+	if c.partial != nil {
+		p := *c.partial
+		p.rngState = slices.Clone(c.RNGState)
+		t.partial = &p
+		for i, s := range t.state {
+			copyDenseValues(s, c.State[i].Value)
+		}
+	}
+	t.restored = true
 	t.done, t.updates = c.Epoch, c.Updates
 	t.history = slices.Clone(c.History)
 	t.elapsed = 0
@@ -347,14 +410,22 @@ type Checkpointer struct {
 	bestVal float64 // lowest validation perplexity so far (+Inf if none)
 }
 
-// NewCheckpointer prepares dir for t's checkpoints, creating it if needed
-// and removing temporary directories a crash left behind. Call it after a
-// Checkpoint's Restore when resuming. For a new run (t has no completed
-// epochs) a dir that already holds checkpoints is refused, so that a run
-// never mixes with another's.
+// NewCheckpointer prepares dir for t's checkpoints, creating it if needed,
+// checking that files can be written in it (a probe file is written,
+// synced and removed, so an unwritable directory fails now rather than at
+// the first save) and removing temporary directories a crash left behind.
+// Call it after a Checkpoint's Restore when resuming. For a new run (t was
+// not restored) a dir that already holds checkpoints is refused, so that a
+// run never mixes with another's.
 func NewCheckpointer(dir string, t *Trainer, info RunInfo) (*Checkpointer, error) {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("train: checkpoint directory %s is a file: choose another -checkpoint DIR", dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("train: checkpoint directory: %w", err)
+		return nil, fmt.Errorf("train: cannot create the checkpoint directory %s (%v): choose a writable -checkpoint DIR", dir, pathCause(err))
+	}
+	if err := probeWrite(dir); err != nil {
+		return nil, fmt.Errorf("train: cannot write in the checkpoint directory %s (%v): fix its permissions or free space, or choose another -checkpoint DIR", dir, pathCause(err))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -365,7 +436,7 @@ func NewCheckpointer(dir string, t *Trainer, info RunInfo) (*Checkpointer, error
 			os.RemoveAll(filepath.Join(dir, e.Name()))
 		}
 	}
-	if t.done == 0 {
+	if !t.restored {
 		if name, err := readPointer(dir, latestFile); err == nil {
 			return nil, fmt.Errorf("train: %s already holds checkpoints (latest %s): pass -resume to continue that run, or choose another -checkpoint DIR", dir, name)
 		}
@@ -399,6 +470,35 @@ func (c *Checkpointer) AfterEpoch(s EpochStats) error {
 	return c.prune()
 }
 
+// probeWrite writes, syncs and removes a small file in dir.
+func probeWrite(dir string) error {
+	f, err := os.CreateTemp(dir, ".tmp-probe-")
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString("unroll: checking that checkpoints can be written here\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(f.Name()); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// pathCause drops a *PathError's operation and path, which the message
+// names already.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 // Final saves a checkpoint of the last completed epoch unless one exists
 // (after a run stopped early between scheduled saves).
 func (c *Checkpointer) Final() error {
@@ -411,22 +511,61 @@ func (c *Checkpointer) Final() error {
 	return c.prune()
 }
 
-// Save writes a checkpoint of the trainer's current state (which must be
-// at an epoch boundary, as it is in a Hook) and points latest at it. It
-// returns the checkpoint's directory name.
+// Interrupted saves, after a Run stopped by its context, a checkpoint of
+// the point where it stopped: inside an epoch (DIR/epoch-N-batch-K), or at
+// an epoch boundary if it stopped there and the schedule had not saved it.
+// It returns the checkpoint's name (the one latest already named, if
+// nothing was new; "" if the run stopped before its first minibatch).
+func (c *Checkpointer) Interrupted() (string, error) {
+	k, ok := c.t.Interrupted()
+	if (!ok || k == 0) && c.t.done == 0 {
+		return "", nil
+	}
+	if (!ok || k == 0) && c.saved == c.t.done {
+		if name, err := readPointer(c.Dir, latestFile); err == nil {
+			return name, nil
+		}
+	}
+	name, err := c.Save()
+	if err != nil {
+		return "", err
+	}
+	return name, c.prune()
+}
+
+// Save writes a checkpoint of the trainer's current state and points
+// latest at it; it returns the checkpoint's directory name. The state is
+// an epoch boundary, as in a Hook, or, after a Run stopped by its context,
+// the point inside an epoch where it stopped. Non-finite parameters are
+// never saved (the error wraps ErrDiverged), and a checkpoint that latest
+// already names is not written again.
 func (c *Checkpointer) Save() (string, error) {
 	t := c.t
-	name := fmt.Sprintf("epoch-%06d", t.done)
+	batches, _ := t.Interrupted()
+	name := checkpointName(t.done, batches)
+	if latest, err := readPointer(c.Dir, latestFile); err == nil && latest == name {
+		c.saved = t.done
+		return name, nil // the same point: the same state
+	}
+	for _, p := range t.Model.Params() {
+		if v, ok := firstNonFinite(p.Value); ok {
+			return "", &DivergedError{What: "parameter " + p.Name, Value: v, Epoch: t.done, LR: t.Config.Schedule.LR(t.Config.LR, max(t.done, 1), t.Config.Epochs), Clip: t.Config.Clip}
+		}
+	}
 	ss, ok := t.Solver.(StatefulSolver)
 	if !ok {
 		return "", fmt.Errorf("train: checkpoint: solver %T cannot save its state", t.Solver)
 	}
 	st := ss.State()
+	rngState := t.rng.State()
+	if t.partial != nil {
+		rngState = t.partial.rngState // before the epoch's StartEpoch drew
+	}
 	m := manifest{
 		Magic: CheckpointMagic, FormatVersion: CheckpointVersion, Created: time.Now().UTC(),
 		Epoch: t.done, Updates: t.updates, Model: c.Info.Model, Train: toConfigJSON(t.Config), Data: c.Info.Data,
 		TokenKind: c.Info.TokenKind, Vocab: c.Info.Vocab,
-		Iterator:  iteratorJSON{Sampling: t.Config.Sampling.String(), RNG: "python-mt19937", RNGState: t.rng.State()},
+		Iterator:  iteratorJSON{Sampling: t.Config.Sampling.String(), RNG: "python-mt19937", RNGState: rngState, BatchIndex: batches},
 		Optimizer: optimizerJSON{Name: st.Name, Hyper: st.Hyper, Step: st.Step},
 		Settings:  c.Info.Settings,
 	}
@@ -443,7 +582,17 @@ func (c *Checkpointer) Save() (string, error) {
 			return "", err
 		}
 	}
-	for _, f := range []string{paramsFile, optimizerFile} {
+	if p := t.partial; p != nil && batches > 0 {
+		m.Partial = &partialJSON{LossSum: jfloat(p.ppl.sum), Tokens: p.ppl.tokens, GradNormSum: jfloat(p.normSum), Seconds: p.spent.Seconds()}
+		var state []graph.Param
+		for i, s := range t.state {
+			state = append(state, graph.Param{Name: fmt.Sprintf("H_%d", i), Value: s})
+		}
+		if files[stateFile], m.State, err = encodeNPZ(stateFile, state); err != nil {
+			return "", err
+		}
+	}
+	for _, f := range []string{paramsFile, optimizerFile, stateFile} {
 		if b, ok := files[f]; ok {
 			sum := sha256.Sum256(b)
 			m.Files = append(m.Files, FileInfo{Name: f, Bytes: int64(len(b)), SHA256: hex.EncodeToString(sum[:])})
@@ -466,7 +615,7 @@ func (c *Checkpointer) Save() (string, error) {
 		return "", fmt.Errorf("train: checkpoint: %w", err)
 	}
 	defer os.RemoveAll(tmp) // nothing left after the rename
-	for _, f := range []string{paramsFile, optimizerFile, manifestFile} {
+	for _, f := range []string{paramsFile, optimizerFile, stateFile, manifestFile} {
 		if b, ok := files[f]; ok {
 			if err := writeFileSync(filepath.Join(tmp, f), b); err != nil {
 				return "", err
@@ -476,6 +625,7 @@ func (c *Checkpointer) Save() (string, error) {
 	if err := syncDir(tmp); err != nil {
 		return "", err
 	}
+	testPauseBeforeRename(tmp)
 	final := filepath.Join(c.Dir, name)
 	// A directory of this name can only be left over from a run that
 	// crashed after writing it but before pointing latest at it.
@@ -525,9 +675,10 @@ func (c *Checkpointer) prune() error {
 
 // CheckpointEntry is one checkpoint directory of a run.
 type CheckpointEntry struct {
-	Name         string // e.g. "epoch-000012"
-	Epoch        int
-	Latest, Best bool // named by the latest / best pointer
+	Name         string // e.g. "epoch-000012", or "epoch-000012-batch-000005"
+	Epoch        int    // epochs completed
+	Batch        int    // minibatches of the next epoch completed (interrupted runs)
+	Latest, Best bool   // named by the latest / best pointer
 }
 
 // ListCheckpoints returns the checkpoint directories in dir, oldest first.
@@ -545,9 +696,15 @@ func ListCheckpoints(dir string) ([]CheckpointEntry, error) {
 			continue
 		}
 		n, _ := strconv.Atoi(m[1])
-		out = append(out, CheckpointEntry{Name: e.Name(), Epoch: n, Latest: e.Name() == latest, Best: e.Name() == best})
+		b, _ := strconv.Atoi(m[2]) // 0 when absent
+		out = append(out, CheckpointEntry{Name: e.Name(), Epoch: n, Batch: b, Latest: e.Name() == latest, Best: e.Name() == best})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Epoch < out[j].Epoch })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Epoch != out[j].Epoch {
+			return out[i].Epoch < out[j].Epoch
+		}
+		return out[i].Batch < out[j].Batch
+	})
 	return out, nil
 }
 
@@ -585,7 +742,7 @@ func writeFileSync(path string, b []byte) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("train: checkpoint: writing %s: %w", path, err)
+		return fmt.Errorf("train: checkpoint: writing %s: %w", path, pathCause(err))
 	}
 	return nil
 }
@@ -657,8 +814,28 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && dir != path {
+		run := filepath.Dir(dir)
+		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s",
+			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run)
+	}
+	return decodeCheckpoint(dir, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) })
+}
+
+// pointerOf returns which pointer file path resolved through.
+func pointerOf(path string) string {
+	if filepath.Base(path) == bestFile {
+		return bestFile
+	}
+	return latestFile
+}
+
+// decodeCheckpoint reads and verifies the checkpoint in dir, whose files
+// read returns by name. It never panics, whatever the files hold (see
+// FuzzReadCheckpoint).
+func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Checkpoint, error) {
 	mpath := filepath.Join(dir, manifestFile)
-	raw, err := os.ReadFile(mpath)
+	raw, err := read(manifestFile)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", dir, err)
 	}
@@ -672,16 +849,29 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 	if head.Magic != CheckpointMagic {
 		return nil, fmt.Errorf("train: %s is not an unroll checkpoint manifest (magic %q, want %q)", mpath, head.Magic, CheckpointMagic)
 	}
-	if head.FormatVersion != CheckpointVersion {
-		return nil, fmt.Errorf("train: checkpoint %s has format version %d but this program reads version %d: use the unroll version that wrote it, or start a new run", dir, head.FormatVersion, CheckpointVersion)
+	if head.FormatVersion < oldestVersion || head.FormatVersion > CheckpointVersion {
+		reads := fmt.Sprintf("version %d", CheckpointVersion)
+		if oldestVersion < CheckpointVersion {
+			reads = fmt.Sprintf("versions %d to %d", oldestVersion, CheckpointVersion)
+		}
+		return nil, fmt.Errorf("train: checkpoint %s has format version %d but this program reads %s: use the unroll version that wrote it, or start a new run", dir, head.FormatVersion, reads)
 	}
 	var m manifest
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, fmt.Errorf("train: %s: %v: the checkpoint is corrupt; use an earlier epoch-* directory", mpath, err)
 	}
+	corrupt := func(format string, args ...any) error {
+		return fmt.Errorf("train: %s: "+format+": the manifest is corrupt; use an earlier epoch-* directory", append([]any{mpath}, args...)...)
+	}
 	cfg, err := m.Train.config()
 	if err != nil {
 		return nil, fmt.Errorf("train: %s: %w", mpath, err)
+	}
+	if m.Epoch < 0 || m.Updates < 0 || m.Iterator.BatchIndex < 0 {
+		return nil, corrupt("negative epoch %d, updates %d or batch index %d", m.Epoch, m.Updates, m.Iterator.BatchIndex)
+	}
+	if (m.Iterator.BatchIndex > 0) != (m.Partial != nil) {
+		return nil, corrupt("batch index %d with%s a partial epoch", m.Iterator.BatchIndex, map[bool]string{true: "", false: "out"}[m.Partial != nil])
 	}
 	c := &Checkpoint{
 		RunInfo:  RunInfo{Model: m.Model, TokenKind: m.TokenKind, Vocab: m.Vocab, Data: m.Data, Settings: m.Settings},
@@ -690,27 +880,38 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		Created:  m.Created,
 		Config:   cfg,
 		Epoch:    m.Epoch,
+		Batch:    m.Iterator.BatchIndex,
 		Updates:  m.Updates,
 		RNGState: m.Iterator.RNGState,
 		Solver:   SolverState{Name: m.Optimizer.Name, Hyper: m.Optimizer.Hyper, Step: m.Optimizer.Step},
 		Files:    m.Files,
 	}
+	if p := m.Partial; p != nil {
+		if p.Tokens < 0 || p.Seconds < 0 || math.IsNaN(p.Seconds) {
+			return nil, corrupt("partial epoch of %d tokens, %v seconds", p.Tokens, p.Seconds)
+		}
+		c.partial = &partialEpoch{batches: m.Iterator.BatchIndex, ppl: Perplexity{sum: float64(p.LossSum), tokens: p.Tokens},
+			normSum: float64(p.GradNormSum), spent: seconds(p.Seconds)}
+	}
 	for _, r := range m.Metrics {
 		c.History = append(c.History, r.stats())
 	}
 	if len(m.Vocab) != m.Model.VocabSize {
-		return nil, fmt.Errorf("train: %s: %d vocabulary tokens for a model of vocab_size %d: the manifest is corrupt", mpath, len(m.Vocab), m.Model.VocabSize)
+		return nil, corrupt("%d vocabulary tokens for a model of vocab_size %d", len(m.Vocab), m.Model.VocabSize)
 	}
 	if len(c.History) != c.Epoch {
-		return nil, fmt.Errorf("train: %s: %d metrics entries for epoch %d: the manifest is corrupt", mpath, len(c.History), c.Epoch)
+		return nil, corrupt("%d metrics entries for epoch %d", len(c.History), c.Epoch)
 	}
 	arrays := map[string][]npy.Array{}
 	for _, f := range m.Files {
-		if f.Name != paramsFile && f.Name != optimizerFile {
-			return nil, fmt.Errorf("train: %s lists an unknown file %q: the manifest is corrupt", mpath, f.Name)
+		if f.Name != paramsFile && f.Name != optimizerFile && f.Name != stateFile {
+			return nil, corrupt("it lists an unknown file %q", f.Name)
+		}
+		if _, dup := arrays[f.Name]; dup {
+			return nil, corrupt("it lists %s twice", f.Name)
 		}
 		p := filepath.Join(dir, f.Name)
-		b, err := os.ReadFile(p)
+		b, err := read(f.Name)
 		if err != nil {
 			return nil, fmt.Errorf("train: checkpoint file missing or unreadable: %w; use an earlier epoch-* directory", err)
 		}
@@ -732,10 +933,90 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 	if c.Solver.Tensors, err = matchArrays(dir, m.Optimizer.Tensors, arrays); err != nil {
 		return nil, err
 	}
+	if c.State, err = matchArrays(dir, m.State, arrays); err != nil {
+		return nil, err
+	}
 	if len(c.Params) == 0 {
-		return nil, fmt.Errorf("train: %s lists no parameters: the manifest is corrupt", mpath)
+		return nil, corrupt("it lists no parameters")
+	}
+	if c.partial != nil && len(c.State) == 0 {
+		return nil, corrupt("a checkpoint inside an epoch without its hidden state")
+	}
+	// The model the manifest describes must be the one its arrays hold, so
+	// that NewModel never allocates what a damaged manifest claims.
+	saved := 0
+	for _, p := range c.Params {
+		saved += p.Value.DataSize()
+	}
+	if want, ok := m.Model.paramCount(); !ok || want != float64(saved) {
+		return nil, corrupt("its model (%s, vocab_size %d, num_hiddens %d) does not match its %d saved parameter values", m.Model.Kind, m.Model.VocabSize, m.Model.NumHiddens, saved)
 	}
 	return c, nil
+}
+
+// paramCount returns the number of parameter values of the spec's model
+// (float64: a damaged spec must not overflow), and false for an unknown
+// kind or a non-positive size.
+func (s ModelSpec) paramCount() (float64, bool) {
+	v, h := float64(s.VocabSize), float64(s.NumHiddens)
+	if v < 1 || h < 1 {
+		return 0, false
+	}
+	switch s.Kind {
+	case "rnn": // W_xh, W_hh, b_h, W_hq, b_q
+		return v*h + h*h + h + h*v + v, true
+	case "mlp": // W_xh, b_h, W_hq, b_q
+		return v*h + h + h*v + v, true
+	}
+	return 0, false
+}
+
+// firstNonFinite returns the first NaN or +-Inf value of t.
+func firstNonFinite(t *tensor.Dense) (float64, bool) {
+	switch d := t.Data().(type) {
+	case []float32:
+		for _, v := range d {
+			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+				return f, true
+			}
+		}
+	case []float64:
+		for _, v := range d {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// SavePauseEnv names a test hook, for the tests that kill a process in the
+// middle of a checkpoint save: when it is set to "N:PATH", the N-th Save of
+// the process, once every file of the new checkpoint is written and synced
+// in its temporary directory but before that is renamed into place and
+// latest is updated, writes PATH and sleeps for an hour. It has no other
+// use.
+const SavePauseEnv = "UNROLL_TEST_SAVE_PAUSE"
+
+var savesBeforePause = 0
+
+// testPauseBeforeRename implements SavePauseEnv.
+func testPauseBeforeRename(tmp string) {
+	v := os.Getenv(SavePauseEnv)
+	if v == "" {
+		return
+	}
+	n, path, ok := strings.Cut(v, ":")
+	want, err := strconv.Atoi(n)
+	if !ok || err != nil {
+		return
+	}
+	savesBeforePause++
+	if savesBeforePause != want {
+		return
+	}
+	os.WriteFile(path, []byte(tmp+"\n"), 0o644)
+	time.Sleep(time.Hour)
 }
 
 // matchArrays returns the arrays the manifest describes, as tensors,
@@ -764,6 +1045,9 @@ func matchArrays(dir string, want []arrayJSON, files map[string][]npy.Array) ([]
 		shape := found.Shape
 		if len(shape) == 0 {
 			shape = []int{1}
+		}
+		if found.Size() == 0 {
+			return nil, fmt.Errorf("train: %s: %s has no values (shape %v): the checkpoint is corrupt; use an earlier epoch-* directory", p, w.Name, found.Shape)
 		}
 		out = append(out, graph.Param{Name: w.Name, Value: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(found.Data))})
 	}

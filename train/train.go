@@ -100,13 +100,59 @@ type Trainer struct {
 	x, y  []int
 	mb    datasets.Minibatch
 
-	done    int           // epochs completed
-	updates int64         // minibatch updates made
-	history []EpochStats  // one per completed epoch
-	elapsed time.Duration // wall time of completed epochs
-	val     *validator    // nil without SetValidation
-	stopped string        // why a hook stopped Run early
+	done     int           // epochs completed
+	updates  int64         // minibatch updates made
+	history  []EpochStats  // one per completed epoch
+	elapsed  time.Duration // wall time of completed epochs
+	val      *validator    // nil without SetValidation
+	stopped  string        // why a hook stopped Run early
+	partial  *partialEpoch // an epoch left when ctx was cancelled, or restored
+	restored bool          // a Checkpoint's Restore set the state
 }
+
+// partialEpoch is the progress of an epoch that Epoch left between two
+// minibatches because its context was cancelled (or that Restore read
+// from a checkpoint saved then). The hidden state carried between its
+// minibatches stays in Trainer.state. The next Epoch continues it: it
+// restores the sampler's state, redraws the epoch's offset and shuffle,
+// seeks to minibatch batches and goes on accumulating, so the epoch ends
+// exactly as an uninterrupted one.
+type partialEpoch struct {
+	rngState []byte        // the sampler's state before the epoch's StartEpoch
+	batches  int           // minibatches trained in the epoch
+	ppl      Perplexity    // their losses
+	normSum  float64       // the sum of their gradient norms
+	spent    time.Duration // wall time spent on the epoch so far
+}
+
+// ErrDiverged is wrapped by the error Epoch and Run return when the loss
+// or the gradient norm is not finite (NaN or +-Inf): the parameters are
+// left as they were before the minibatch that showed it, and a
+// Checkpointer never saves non-finite parameters.
+var ErrDiverged = errors.New("train: the run diverged")
+
+// DivergedError says where the run diverged and the likely cause.
+type DivergedError struct {
+	What         string  // "loss", "gradient norm" or "parameters"
+	Value        float64 // the non-finite value (NaN or +-Inf)
+	Epoch, Batch int     // where (Batch is 1-based; 0: at the end of the epoch)
+	LR, Clip     float64 // the learning rate and clipping threshold in use
+}
+
+func (e *DivergedError) Error() string {
+	where := fmt.Sprintf("at minibatch %d of epoch %d", e.Batch, e.Epoch)
+	if e.Batch == 0 {
+		where = fmt.Sprintf("after epoch %d", e.Epoch)
+	}
+	fix := fmt.Sprintf("lower -lr (now %g) or -clip (now %g)", e.LR, e.Clip)
+	if e.Clip <= 0 {
+		fix = fmt.Sprintf("set -clip 1 (gradient clipping is off) or lower -lr (now %g)", e.LR)
+	}
+	return fmt.Sprintf("train: %s is %v %s: the run diverged, most likely because the learning rate is too high or the gradients are not clipped: %s", e.What, e.Value, where, fix)
+}
+
+// Unwrap makes errors.Is(err, ErrDiverged) true.
+func (e *DivergedError) Unwrap() error { return ErrDiverged }
 
 // New checks cfg, builds the training graph of m once for
 // (cfg.BatchSize, cfg.NumSteps) and the minibatch iterator over ids.
@@ -141,8 +187,11 @@ func (t *Trainer) Graph() *graph.Unrolled { return t.u }
 
 // Run trains until Config.Epochs epochs are done (counting epochs
 // restored from a checkpoint), calling the hooks after each, and returns
-// the stats of the last epoch. It stops early when ctx is done or a hook
-// returns an error wrapping ErrStop.
+// the stats of the last epoch. It stops early when a hook returns an error
+// wrapping ErrStop, or when ctx is done: then it finishes the minibatch in
+// progress and returns ctx's error, and Interrupted reports where it
+// stopped; a Checkpointer's Save then saves that point, and the next Run
+// (or a run restored from that checkpoint) continues the epoch exactly.
 func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 	var last EpochStats
 	if n := len(t.history); n > 0 {
@@ -164,6 +213,16 @@ func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 		}
 	}
 	return last, nil
+}
+
+// Interrupted reports whether the last Run or Epoch stopped inside an
+// epoch because its context was done, and how many of that epoch's
+// minibatches were trained (0: it stopped at an epoch boundary).
+func (t *Trainer) Interrupted() (batches int, ok bool) {
+	if t.partial == nil {
+		return 0, false
+	}
+	return t.partial.batches, true
 }
 
 // StopReason says why a hook stopped the last Run early ("" if none did).
@@ -195,10 +254,28 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 	}
 	var ppl Perplexity
 	var normSum float64
-	t.iter.StartEpoch()
-	t.zeroState()
-	for k := 0; t.iter.Next(&t.mb); k++ {
+	var spent time.Duration // on this epoch before an interruption
+	k := 0                  // minibatches trained in this epoch
+	if p := t.partial; p != nil {
+		// Continue the epoch where it was left (see partialEpoch).
+		if err := t.rng.SetState(p.rngState); err != nil {
+			return EpochStats{}, err
+		}
+		t.iter.StartEpoch()
+		if err := t.iter.Seek(p.batches); err != nil {
+			return EpochStats{}, fmt.Errorf("train: continuing epoch %d: %w", epoch, err)
+		}
+		ppl, normSum, spent, k = p.ppl, p.normSum, p.spent, p.batches
+		t.partial = nil
+	} else {
+		t.iter.StartEpoch()
+		t.zeroState()
+	}
+	for ; t.iter.Next(&t.mb); k++ {
 		if err := ctx.Err(); err != nil {
+			// Stop between minibatches, keeping what is needed to go on.
+			t.partial = &partialEpoch{rngState: t.iter.EpochRNGState(), batches: k, ppl: ppl, normSum: normSum,
+				spent: spent + time.Since(start)}
 			return EpochStats{}, err
 		}
 		if t.Config.Sampling == datasets.Random {
@@ -210,20 +287,25 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			return EpochStats{}, err
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, fmt.Errorf("train: loss is %v at minibatch %d: the run diverged; lower -lr or set -clip (now lr %g, clip %g)", loss, k+1, lr, t.Config.Clip)
+			return EpochStats{}, &DivergedError{What: "loss", Value: loss, Epoch: epoch, Batch: k + 1, LR: lr, Clip: t.Config.Clip}
 		}
 		grads, err := t.u.Grads()
 		if err != nil {
 			return EpochStats{}, err
 		}
-		normSum += ClipGradNorm(grads, t.Config.Clip)
+		norm := ClipGradNorm(grads, t.Config.Clip)
+		if math.IsNaN(norm) || math.IsInf(norm, 0) {
+			// Before the step: the parameters stay finite.
+			return EpochStats{}, &DivergedError{What: "gradient norm", Value: norm, Epoch: epoch, Batch: k + 1, LR: lr, Clip: t.Config.Clip}
+		}
+		normSum += norm
 		if err := t.Solver.Step(t.Model.Params(), grads); err != nil {
 			return EpochStats{}, err
 		}
 		ppl.Add(loss, len(t.y))
 		t.updates++
 	}
-	d := time.Since(start)
+	d := spent + time.Since(start)
 	nb := ppl.Tokens() / len(t.y)
 	s := EpochStats{
 		Epoch:        epoch,
@@ -235,14 +317,16 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		LR:           lr,
 	}
 	if t.val != nil && epoch%max(t.Config.ValEvery, 1) == 0 {
-		v, err := t.Validate(ctx)
+		// The epoch's training is done: an interruption now waits for
+		// the (short) evaluation rather than losing the epoch.
+		v, err := t.Validate(context.WithoutCancel(ctx))
 		if err != nil {
 			return EpochStats{}, err
 		}
 		s.ValPerplexity = v
 	}
 	t.done = epoch
-	t.elapsed += time.Since(start)
+	t.elapsed += spent + time.Since(start)
 	s.Elapsed, s.End = t.elapsed, time.Now()
 	t.history = append(t.history, s)
 	return s, nil

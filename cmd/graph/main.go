@@ -61,7 +61,8 @@ func flags(o *options) *pflag.FlagSet {
 // usageError is a bad flag value: exit status 2.
 type usageError struct{ error }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) (code int) {
+	defer cli.Recover("graph", stderr, &code)
 	var o options
 	fs := flags(&o)
 	if done, code := cli.Parse(fs, args, stderr); done {
@@ -105,7 +106,37 @@ func (o *options) check() (models.Activation, error) {
 	case o.format != "dot" && o.format != "svg" && o.format != "png":
 		return 0, usageError{fmt.Errorf("unknown -format %q: use dot, svg or png", o.format)}
 	}
+	if err := cli.CheckMemory(graphBytes(o.vocab, o.hiddens, o.batch, o.steps),
+		fmt.Sprintf("-hiddens %d -vocab %d with -batch %d -steps %d", o.hiddens, o.vocab, o.batch, o.steps),
+		"lower -hiddens (the book uses 512), -vocab, -batch or -steps"); err != nil {
+		return 0, usageError{err}
+	}
+	if path := o.outPath(); path != "" {
+		if err := cli.CheckWritableFile("-o", path); err != nil {
+			return 0, err
+		}
+	}
 	return act, nil
+}
+
+// graphBytes is a rough upper estimate of the memory the graph needs:
+// 4-byte parameters, twice (values and gradients), and about 30 values per
+// token and unit of the unrolled steps, as in cmd/train.
+func graphBytes(vocab, hiddens, batch, steps int) float64 {
+	v, h, b, t := float64(vocab), float64(hiddens), float64(batch), float64(steps)
+	return 4 * (2*(v*h+h*h+h+h*v+v) + 30*b*t*(h+v))
+}
+
+// outPath is the file the picture goes to ("" for stdout).
+func (o *options) outPath() string {
+	path := o.out
+	if path == "" && o.format != "dot" {
+		path = "graph." + o.format // no pictures on a terminal
+	}
+	if path == "-" {
+		return ""
+	}
+	return path
 }
 
 func draw(o *options, stdout, stderr io.Writer) error {
@@ -137,16 +168,13 @@ func draw(o *options, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	path := o.out
-	if path == "" && o.format != "dot" {
-		path = "graph." + o.format // no pictures on a terminal
-	}
-	if path == "" || path == "-" {
+	path := o.outPath()
+	if path == "" {
 		_, err = stdout.Write(data)
 		return err
 	}
 	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return err
+		return fmt.Errorf("cannot write -o %s (%v): choose a writable path", path, err)
 	}
 	fmt.Fprintf(stderr, "graph: wrote %s\n", path)
 	return nil

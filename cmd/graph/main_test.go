@@ -5,11 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/awalterschulze/gographviz"
 	"github.com/unroll/unroll/internal/cli"
+	"github.com/unroll/unroll/internal/clitest"
 )
 
 func runArgs(t *testing.T, args ...string) (int, string, string) {
@@ -36,24 +36,47 @@ func TestDOTToStdout(t *testing.T) {
 	}
 }
 
+// badCase is a clitest.Case, declared here so that its literals may be
+// unkeyed (go vet asks for keys in literals of other packages' structs).
+type badCase struct {
+	Row  string
+	Args []string
+	Code int
+	Want []string
+}
+
+// TestUsageErrors is the graph rows of docs/errors.md.
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"-format", "gif"}, {"-steps", "0"}, {"-model", "gru"}, {"-summarize", "-1"}, {"-batch", "0"}, {"stray"},
+	file := filepath.Join(t.TempDir(), "plain-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	for _, c := range []badCase{
+		{"unknown flag", []string{"-nonsense"}, 2, []string{"unknown flag: --nonsense", "see graph -h"}},
+		{"stray argument", []string{"stray"}, 2, []string{"unexpected argument \"stray\""}},
+		{"unknown -format", []string{"-format", "gif"}, 2, []string{`unknown -format "gif": use dot, svg or png`}},
+		{"unknown -model", []string{"-model", "gru"}, 2, []string{`unknown -model "gru": use rnn or mlp`}},
+		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-steps", "0"}, 2, []string{"must be >= 1", "-steps must be >= 1, got 0"}},
+		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-batch", "0"}, 2, []string{"must be >= 1", "-batch must be >= 1, got 0"}},
+		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-hiddens", "-1"}, 2, []string{"must be >= 1", "-hiddens must be >= 1, got -1"}},
+		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-vocab", "0"}, 2, []string{"must be >= 1", "-vocab must be >= 1, got 0"}},
+		{"negative -summarize", []string{"-summarize", "-1"}, 2, []string{"-summarize must be >= 0, got -1"}},
+		// 1e8 hiddens: W_hh alone is 4e16 bytes.
+		{"-hiddens too large for memory", []string{"-hiddens", "100000000"}, 2, []string{"needs about", "more than this machine's", "lower -hiddens"}},
+		{"-o not writable", []string{"-hiddens", "8", "-o", filepath.Join(file, "g.dot")}, 1, []string{"-o: ", "is a file, not a directory: choose another path"}},
 	} {
-		code, _, errs := runArgs(t, args...)
-		if code != cli.ExitUsage || strings.Count(errs, "\n") != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want %d and one line", args, code, errs, cli.ExitUsage)
-		}
+		code, _, errs := runArgs(t, c.Args...)
+		clitest.Check(t, "graph", clitest.Case(c), code, errs)
 	}
 }
 
 func TestPictureWithoutGraphviz(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	code, out, errs := runArgs(t, "-format", "svg", "-hiddens", "8", "-o", filepath.Join(t.TempDir(), "g.svg"))
-	if code != cli.ExitRuntime || out != "" || strings.Count(errs, "\n") != 1 ||
-		!strings.Contains(errs, "install graphviz") || !strings.Contains(errs, "-format dot") {
-		t.Errorf("exit %d, stderr %q: want %d and one line naming the fix", code, errs, cli.ExitRuntime)
+	c := badCase{"-format svg or png without graphviz", []string{"-format", "svg", "-hiddens", "8", "-o", filepath.Join(t.TempDir(), "g.svg")}, 1,
+		[]string{"graphviz's dot is not on PATH: install graphviz (apt-get install graphviz) or use -format dot"}}
+	code, out, errs := runArgs(t, c.Args...)
+	if out != "" {
+		t.Errorf("stdout %q", out)
 	}
+	clitest.Check(t, "graph", clitest.Case(c), code, errs)
 }
 
 func TestPicture(t *testing.T) {

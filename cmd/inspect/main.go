@@ -43,7 +43,8 @@ func flags(o *options) *pflag.FlagSet {
 
 type usageError struct{ error }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer cli.Recover("inspect", stderr, &code)
 	var o options
 	fs := flags(&o)
 	if done, code := cli.Parse(fs, args, stderr); done {
@@ -71,7 +72,11 @@ func inspect(o *options, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "checkpoint %s: format %d, written %s, %d epochs done\n", ck.Path, ck.Version, ck.Created.Local().Format("2006-01-02 15:04:05 MST"), ck.Epoch)
+	done := fmt.Sprintf("%d epochs done", ck.Epoch)
+	if ck.Batch > 0 {
+		done += fmt.Sprintf(" and %d minibatches of epoch %d (saved on an interrupt)", ck.Batch, ck.Epoch+1)
+	}
+	fmt.Fprintf(w, "checkpoint %s: format %d, written %s, %s\n", ck.Path, ck.Version, ck.Created.Local().Format("2006-01-02 15:04:05 MST"), done)
 	if list, err := train.ListCheckpoints(filepath.Dir(ck.Path)); err == nil && len(list) > 0 {
 		var names []string
 		for _, e := range list {
@@ -96,7 +101,11 @@ func inspect(o *options, w io.Writer) error {
 			d.Name, d.Tokens, d.MaxTokens, d.TrainTokens, d.ValTokens, d.ValFrac, d.SHA256)
 	}
 	fmt.Fprintf(w, "vocab      %d %s tokens: %s\n", len(ck.Vocab), ck.TokenKind, showVocab(ck.Vocab))
-	fmt.Fprintf(w, "sampler    MT19937 state, %d bytes: epoch %d starts from it\n", len(ck.RNGState), ck.Epoch+1)
+	if ck.Batch > 0 {
+		fmt.Fprintf(w, "sampler    MT19937 state, %d bytes: epoch %d started from it; it continues at minibatch %d with the saved hidden state\n", len(ck.RNGState), ck.Epoch+1, ck.Batch+1)
+	} else {
+		fmt.Fprintf(w, "sampler    MT19937 state, %d bytes: epoch %d starts from it\n", len(ck.RNGState), ck.Epoch+1)
+	}
 	var files []string
 	for _, f := range ck.Files {
 		files = append(files, fmt.Sprintf("%s %d bytes, sha256 %.12s... verified", f.Name, f.Bytes, f.SHA256))

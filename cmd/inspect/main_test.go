@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/internal/clitest"
 	"github.com/unroll/unroll/models"
 	"github.com/unroll/unroll/train"
 	"gorgonia.org/tensor"
@@ -57,7 +58,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"epoch-000003: format 1", "3 epochs done", "(latest)",
+		"epoch-000003: format 2", "3 epochs done", "(latest)",
 		"model      rnn: vocab_size", "num_hiddens 12",
 		"optimizer  adam (beta1 0.9, beta2 0.999, eps 1e-08, lr 0.01)",
 		"vocab", `<unk> " "`,
@@ -74,16 +75,48 @@ func TestInspect(t *testing.T) {
 	t.Logf("\n%s", out)
 }
 
+// badCase is a clitest.Case, declared here so that its literals may be
+// unkeyed (go vet asks for keys in literals of other packages' structs).
+type badCase struct {
+	Row  string
+	Args []string
+	Code int
+	Want []string
+}
+
+// TestInspectCorrupt is the inspect rows of docs/errors.md.
 func TestInspectCorrupt(t *testing.T) {
 	dir := checkpoint(t, "sgd")
-	p := filepath.Join(dir, "epoch-000003", "params.npz")
-	b, _ := os.ReadFile(p)
-	os.WriteFile(p, b[:len(b)-10], 0o644)
-	code, _, errOut := runCmd("-checkpoint", dir)
-	if code != 1 || !strings.Contains(errOut, "params.npz") || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-		t.Errorf("truncated params.npz: exit %d, stderr %q", code, errOut)
+	ep := filepath.Join(dir, "epoch-000003")
+	spoil := func(file string, f func([]byte) []byte) string {
+		dst := filepath.Join(t.TempDir(), "epoch-000003")
+		os.MkdirAll(dst, 0o755)
+		entries, _ := os.ReadDir(ep)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(ep, e.Name()))
+			if e.Name() == file {
+				b = f(b)
+			}
+			os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644)
+		}
+		return dst
 	}
-	if code, _, errOut := runCmd(); code != 2 || !strings.Contains(errOut, "-checkpoint DIR is required") {
-		t.Errorf("no flags: exit %d, stderr %q", code, errOut)
+	trunc := spoil("params.npz", func(b []byte) []byte { return b[:len(b)-10] })
+	truncManifest := spoil("manifest.json", func(b []byte) []byte { return b[:len(b)/2] })
+	v3 := spoil("manifest.json", func(b []byte) []byte {
+		return []byte(strings.Replace(string(b), `"format_version": 2`, `"format_version": 3`, 1))
+	})
+	for _, c := range []badCase{
+		{"unknown flag", []string{"-nonsense"}, 2, []string{"unknown flag: --nonsense", "see inspect -h"}},
+		{"stray argument", []string{dir}, 2, []string{"unexpected argument", "flags take the form -name value"}},
+		{"no -checkpoint", []string{}, 2, []string{"-checkpoint DIR is required"}},
+		{"-checkpoint missing", []string{"-checkpoint", filepath.Join(dir, "nope")}, 1, []string{"no checkpoint at", "first, or check the path"}},
+		{"-checkpoint is a plain file", []string{"-checkpoint", filepath.Join(ep, "params.npz")}, 1, []string{"is a file: pass a checkpoint directory"}},
+		{"truncated checkpoint", []string{"-checkpoint", trunc}, 1, []string{"the file is truncated or changed; use an earlier epoch-* directory", "params.npz"}},
+		{"truncated manifest.json", []string{"-checkpoint", truncManifest}, 1, []string{"is not valid JSON", "corrupt or truncated"}},
+		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 3 but this program reads versions 1 to 2"}},
+	} {
+		code, _, errOut := runCmd(c.Args...)
+		clitest.Check(t, "inspect", clitest.Case(c), code, errOut)
 	}
 }

@@ -13,11 +13,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/internal/cli"
 	"github.com/unroll/unroll/train"
 )
@@ -56,7 +58,8 @@ func flags(o *options) *pflag.FlagSet {
 
 type usageError struct{ error }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer cli.Recover("sample", stderr, &code)
 	var o options
 	fs := flags(&o)
 	if done, code := cli.Parse(fs, args, stderr); done {
@@ -84,8 +87,12 @@ func (o *options) check(fs *pflag.FlagSet) error {
 		return fmt.Errorf("-prefix and -prefix-file both given: use one")
 	case o.length < 0:
 		return fmt.Errorf("-length must be >= 0, got %d", o.length)
+	case o.length > maxLength:
+		return fmt.Errorf("-length must be <= %d, got %d: sample in several runs, or with -count", maxLength, o.length)
 	case o.count < 1:
 		return fmt.Errorf("-count must be >= 1, got %d", o.count)
+	case o.count > maxCount:
+		return fmt.Errorf("-count must be <= %d, got %d", maxCount, o.count)
 	case !(o.temperature >= 0) || o.temperature > 1e300:
 		return fmt.Errorf("-temperature must be a number >= 0 (0: greedy), got %v", o.temperature)
 	case o.topK < 0:
@@ -94,15 +101,23 @@ func (o *options) check(fs *pflag.FlagSet) error {
 	return nil
 }
 
+// Upper bounds that catch typos (an extra zero or three) before a run
+// that would take hours: generating a character takes about a millisecond
+// at 512 hiddens, so a million is a quarter of an hour.
+const (
+	maxLength = 1_000_000
+	maxCount  = 10_000
+)
+
 func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	if err := o.check(fs); err != nil {
 		return usageError{err}
 	}
 	prefix := o.prefix
 	if o.prefixFile != "" {
-		b, err := os.ReadFile(o.prefixFile)
+		b, err := readPrefix(o.prefixFile)
 		if err != nil {
-			return fmt.Errorf("-prefix-file: %w", err)
+			return err
 		}
 		prefix = string(b)
 	}
@@ -158,6 +173,36 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// readPrefix reads a -prefix-file, which must be a non-empty text file.
+func readPrefix(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("-prefix-file %s: no such file: check the path", path)
+	case err != nil:
+		return nil, fmt.Errorf("-prefix-file: %w: check the path and its permissions", err)
+	case fi.IsDir():
+		return nil, fmt.Errorf("-prefix-file %s is a directory: pass a text file", path)
+	case fi.Size() > maxPrefixBytes:
+		return nil, fmt.Errorf("-prefix-file %s has %d bytes: a prefix of up to %d is plenty; pass the end of the text", path, fi.Size(), maxPrefixBytes)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-prefix-file: %w: check the path and its permissions", err)
+	}
+	if len(b) == 0 {
+		return nil, fmt.Errorf("-prefix-file %s is empty: give at least one character", path)
+	}
+	if err := datasets.CheckText(b, path); err != nil {
+		return nil, errors.New(strings.TrimPrefix(err.Error(), "datasets: "))
+	}
+	return b, nil
+}
+
+// maxPrefixBytes bounds a prefix file: the model reads the prefix one
+// character at a time, and only the state after it matters.
+const maxPrefixBytes = 1 << 20
 
 // lastPerplexity describes the checkpoint's last perplexities.
 func lastPerplexity(ck *train.Checkpoint) string {

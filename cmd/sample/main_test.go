@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/internal/clitest"
 	"github.com/unroll/unroll/models"
 	"github.com/unroll/unroll/train"
 	"gorgonia.org/tensor"
@@ -118,25 +119,77 @@ func TestPrefixFileAndCleaning(t *testing.T) {
 	}
 }
 
+// badCase is a clitest.Case, declared here so that its literals may be
+// unkeyed (go vet asks for keys in literals of other packages' structs).
+type badCase struct {
+	Row  string
+	Args []string
+	Code int
+	Want []string
+}
+
+// spoilCopy copies the checkpoint dir's latest epoch directory into a new
+// run directory, changes one file with f, and returns the new directory.
+func spoilCopy(t *testing.T, dir, file string, f func([]byte) []byte) string {
+	t.Helper()
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "ck")
+	ep := filepath.Join(dst, ck.Name())
+	os.MkdirAll(ep, 0o755)
+	entries, _ := os.ReadDir(ck.Path)
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join(ck.Path, e.Name()))
+		if e.Name() == file {
+			b = f(b)
+		}
+		os.WriteFile(filepath.Join(ep, e.Name()), b, 0o644)
+	}
+	os.WriteFile(filepath.Join(dst, "latest"), []byte(ck.Name()+"\n"), 0o644)
+	return dst
+}
+
+// TestErrors is the sample rows of docs/errors.md.
 func TestErrors(t *testing.T) {
 	dir, _ := checkpoint(t)
-	for _, tc := range []struct {
-		args []string
-		code int
-		want string
-	}{
-		{[]string{}, 2, "-checkpoint DIR is required"},
-		{[]string{"-checkpoint", dir, "-temperature", "-1"}, 2, "-temperature"},
-		{[]string{"-checkpoint", dir, "-top-k", "-2"}, 2, "-top-k"},
-		{[]string{"-checkpoint", dir, "-count", "0"}, 2, "-count"},
-		{[]string{"-checkpoint", dir, "-prefix", "a", "-prefix-file", "x"}, 2, "use one"},
-		{[]string{"-checkpoint", dir, "-prefix", ""}, 2, "prefix is empty"},
-		{[]string{"-checkpoint", filepath.Join(dir, "nope")}, 1, "no checkpoint"},
-		{[]string{"-checkpoint", dir, "-prefix-file", filepath.Join(dir, "missing.txt")}, 1, "missing.txt"},
+	tmp := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	empty := write("empty.txt", nil)
+	binary := write("image.png", append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...))
+	latin1 := write("latin1.txt", []byte("caf\xe9 time traveller"))
+	plain := write("plain.txt", []byte("time traveller"))
+	trunc := spoilCopy(t, dir, "params.npz", func(b []byte) []byte { return b[:len(b)/2] })
+	v3 := spoilCopy(t, dir, "manifest.json", func(b []byte) []byte {
+		return []byte(strings.Replace(string(b), `"format_version": 2`, `"format_version": 3`, 1))
+	})
+	for _, c := range []badCase{
+		{"unknown flag", []string{"-checkpoint", dir, "-nonsense"}, 2, []string{"unknown flag: --nonsense", "see sample -h"}},
+		{"no -checkpoint", []string{}, 2, []string{"-checkpoint DIR is required: the -checkpoint directory of a cmd/train run"}},
+		{"negative or NaN -temperature", []string{"-checkpoint", dir, "-temperature", "-1"}, 2, []string{"-temperature must be a number >= 0 (0: greedy)", "got -1"}},
+		{"negative or NaN -temperature", []string{"-checkpoint", dir, "-temperature", "NaN"}, 2, []string{"-temperature must be a number >= 0 (0: greedy)", "got NaN"}},
+		{"negative -top-k", []string{"-checkpoint", dir, "-top-k", "-2"}, 2, []string{"-top-k must be >= 0, got -2"}},
+		{"zero -count", []string{"-checkpoint", dir, "-count", "0"}, 2, []string{"-count must be >= 1, got 0"}},
+		{"negative -length", []string{"-checkpoint", dir, "-length", "-5"}, 2, []string{"-length must be >= 0, got -5"}},
+		{"huge -length", []string{"-checkpoint", dir, "-length", "1000000000"}, 2, []string{"-length must be <= 1000000, got 1000000000"}},
+		{"-prefix and -prefix-file", []string{"-checkpoint", dir, "-prefix", "a", "-prefix-file", plain}, 2, []string{"-prefix and -prefix-file both given: use one"}},
+		{"empty prefix", []string{"-checkpoint", dir, "-prefix", ""}, 2, []string{"the prefix is empty: give at least one character with -prefix"}},
+		{"-checkpoint missing", []string{"-checkpoint", filepath.Join(dir, "nope")}, 1, []string{"no checkpoint at", "train with -checkpoint", "first, or check the path"}},
+		{"-checkpoint is a plain file", []string{"-checkpoint", plain}, 1, []string{"is a file: pass a checkpoint directory, an epoch-* directory in it, or its latest or best file"}},
+		{"truncated checkpoint", []string{"-checkpoint", trunc}, 1, []string{"the file is truncated or changed; use an earlier epoch-* directory"}},
+		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 3 but this program reads versions 1 to 2"}},
+		{"-prefix-file missing", []string{"-checkpoint", dir, "-prefix-file", filepath.Join(tmp, "missing.txt")}, 1, []string{"no such file: check the path"}},
+		{"-prefix-file is a directory", []string{"-checkpoint", dir, "-prefix-file", tmp}, 1, []string{"is a directory: pass a text file"}},
+		{"-prefix-file empty", []string{"-checkpoint", dir, "-prefix-file", empty}, 1, []string{"is empty: give at least one character"}},
+		{"-prefix-file binary", []string{"-checkpoint", dir, "-prefix-file", binary}, 1, []string{"looks like a binary file (a NUL byte at offset 8), not text: pass a plain text file"}},
+		{"-prefix-file not UTF-8", []string{"-checkpoint", dir, "-prefix-file", latin1}, 1, []string{"is not UTF-8 text (byte 0xE9 on line 1): convert it"}},
 	} {
-		code, _, errOut := runCmd(tc.args...)
-		if code != tc.code || !strings.Contains(errOut, tc.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d containing %q", tc.args, code, errOut, tc.code, tc.want)
-		}
+		code, _, errOut := runCmd(c.Args...)
+		clitest.Check(t, "sample", clitest.Case(c), code, errOut)
 	}
 }

@@ -87,58 +87,6 @@ func TestResumeSameAsStraight(t *testing.T) {
 	}
 }
 
-// TestResumeRefusesMismatch: a checkpoint whose model, optimizer, data or
-// vocabulary differ from the flags is refused with one line that names the
-// setting, both values and the fix.
-func TestResumeRefusesMismatch(t *testing.T) {
-	data := text(t)
-	other := writeText(t, strings.Repeat("Quick zebras jump over the lazy dog, quietly.\n", 20))
-	dir := filepath.Join(t.TempDir(), "ck")
-	mustRun(t, small(data, "-epochs", "1", "-checkpoint", dir)...)
-	for _, tc := range []struct {
-		args []string
-		want []string
-	}{
-		{small(data, "-epochs", "3", "-checkpoint", dir, "-resume", "-hiddens", "32"), []string{"-hiddens is 32 here but 16 in the checkpoint", "pass -hiddens 16", "another -checkpoint DIR"}},
-		{small(data, "-epochs", "3", "-checkpoint", dir, "-resume", "-activation", "relu"), []string{"-activation is relu here but tanh"}},
-		{small(data, "-epochs", "3", "-checkpoint", dir, "-resume", "-model", "mlp"), []string{"-model is mlp here but rnn"}},
-		{small(data, "-epochs", "3", "-checkpoint", dir, "-resume", "-optimizer", "adam"), []string{"-optimizer is adam here but sgd"}},
-		{small(data, "-epochs", "3", "-checkpoint", dir, "-resume", "-val-frac", "0.3"), []string{"-val-frac is 0.3 here but 0.2"}},
-		{small(other, "-epochs", "3", "-checkpoint", dir, "-resume"), []string{"vocabulary differs", "same text", "another -checkpoint DIR"}},
-		{small(data, "-epochs", "1", "-checkpoint", dir, "-resume"), []string{"epoch 1 and -epochs is 1", "larger -epochs"}},
-		{small(data, "-epochs", "1", "-checkpoint", filepath.Join(t.TempDir(), "none"), "-resume"), []string{"no checkpoint", "drop -resume"}},
-		{small(data, "-epochs", "3", "-checkpoint", filepath.Join(dir, "epoch-000001"), "-resume"), []string{"pass the run's directory " + dir}},
-	} {
-		code, _, errOut := runCmd(tc.args...)
-		if code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line", tc.args[len(tc.args)-2:], code, errOut)
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(errOut, w) {
-				t.Errorf("%v: stderr %q lacks %q", tc.args[len(tc.args)-2:], errOut, w)
-			}
-		}
-	}
-	// Text of the same vocabulary but other content: the text check.
-	// The last line reversed: the same character counts, and the same
-	// first appearances, so the same vocabulary.
-	line := "The Time Traveller (for so it will be convenient to speak of him) was expounding a recondite matter to us."
-	rev := []byte(line)
-	for i, j := 0, len(rev)-1; i < j; i, j = i+1, j-1 {
-		rev[i], rev[j] = rev[j], rev[i]
-	}
-	same := writeText(t, strings.Repeat(line+"\n", 5)+string(rev)+"\n")
-	code, _, errOut := runCmd(small(same, "-epochs", "3", "-checkpoint", dir, "-resume")...)
-	if code != 2 || !strings.Contains(errOut, "the text differs") {
-		t.Errorf("other text, same vocabulary: exit %d, stderr %q", code, errOut)
-	}
-	// A new run may not reuse the directory.
-	code, _, errOut = runCmd(small(data, "-epochs", "1", "-checkpoint", dir)...)
-	if code != 1 || !strings.Contains(errOut, "pass -resume") {
-		t.Errorf("new run in a used directory: exit %d, stderr %q", code, errOut)
-	}
-}
-
 func TestPresetAndConfigBlock(t *testing.T) {
 	data := text(t)
 	out := mustRun(t, "-preset", "book-random", "-data", data, "-hiddens", "16", "-batch", "2", "-steps", "5", "-epochs", "1", "-predict-every", "0")
@@ -157,35 +105,6 @@ func TestPresetAndConfigBlock(t *testing.T) {
 	out = mustRun(t, small(data, "-epochs", "1", "-optimizer", "adam", "-preset", "book-scratch", "-hiddens", "16")...)
 	if !strings.Contains(out, "lr=0.002 (adam default)") {
 		t.Errorf("book preset with adam keeps the book's SGD lr:\n%s", out)
-	}
-}
-
-func TestNewFlagErrors(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"-preset", "book-fancy"}, "unknown -preset"},
-		{[]string{"-resume"}, "-resume needs -checkpoint"},
-		{[]string{"-early-stop", "3"}, "-early-stop needs a validation split"},
-		{[]string{"-val-frac", "1"}, "-val-frac must be in [0, 1)"},
-		{[]string{"-plot", "x.jpg"}, ".png, .svg or .pdf"},
-		{[]string{"-plot-every", "5"}, "-plot-every needs -plot"},
-		{[]string{"-optimizer", "rmsprop"}, "unknown optimizer"},
-		{[]string{"-lr-schedule", "linear"}, "unknown learning-rate schedule"},
-		{[]string{"-lr-schedule", "step", "-lr-step", "0"}, "step of >= 1"},
-		{[]string{"-progress", "fancy"}, "unknown -progress"},
-		{[]string{"-keep", "-1"}, "-keep must be >= 0"},
-	} {
-		code, _, errOut := runCmd(tc.args...)
-		if code != 2 || !strings.Contains(errOut, tc.want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one line containing %q", tc.args, code, errOut, tc.want)
-		}
-	}
-	// A validation split shorter than -steps + 1.
-	code, _, errOut := runCmd(small(text(t), "-val-frac", "0.001", "-epochs", "1")...)
-	if code != 2 || !strings.Contains(errOut, "raise -val-frac") {
-		t.Errorf("tiny validation split: exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -9,7 +9,11 @@
 //
 // It prints the effective configuration first. With -checkpoint DIR it
 // saves checkpoints (see package train) that -resume continues exactly and
-// that cmd/sample and cmd/inspect read.
+// that cmd/sample and cmd/inspect read. Every flag, the text and every
+// output path are checked before the first epoch. SIGINT or SIGTERM lets
+// the minibatch finish, saves a checkpoint of that point (with
+// -checkpoint), prints the command that continues the run and exits with
+// 130 or 143. docs/errors.md lists every bad input and what it prints.
 package main
 
 import (
@@ -19,7 +23,7 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 
@@ -33,9 +37,28 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	// SIGINT or SIGTERM cancels ctx: training finishes its minibatch, a
+	// checkpoint is saved (with -checkpoint) and the exit status is 130 or
+	// 143. A second signal ends the process at once.
+	ctx, stop := cli.SignalContext(context.Background())
+	progName = commandName(os.Args[0])
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// progName is how the command was started, for the resume command line it
+// prints on an interrupt.
+var progName = "train"
+
+// commandName returns how to start this program again: "go run
+// ./cmd/train" when it was built by go run, else the path it was started
+// by.
+func commandName(arg0 string) string {
+	if strings.Contains(arg0, "go-build") {
+		return "go run ./cmd/train"
+	}
+	return arg0
 }
 
 // options are the command's flags, with the book's defaults.
@@ -57,6 +80,7 @@ type options struct {
 	resume                  bool
 	metrics, plot, progress string
 	plotEvery               int
+	args                    []string          // the command line, for the resume hint
 	groups                  []cli.Group       // for the configuration block
 	sources                 map[string]string // flag name -> "flag", "preset" or a note
 }
@@ -124,8 +148,10 @@ func flags(o *options) *pflag.FlagSet {
 // usageError is a bad flag value: exit status 2.
 type usageError struct{ error }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+	defer cli.Recover("train", stderr, &code)
 	var o options
+	o.args = args
 	fs := flags(&o)
 	if done, code := cli.Parse(fs, args, stderr); done {
 		return code
@@ -135,24 +161,158 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = trainRun(ctx, &o, stdout, stderr)
 	}
 	var ue usageError
+	var ie *interruptError
 	switch {
 	case err == nil:
 		return cli.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "train: %v (see train -h)\n", ue.error)
+		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(ue.Error()))
 		return cli.ExitUsage
+	case errors.As(err, &ie):
+		fmt.Fprintf(stderr, "train: %s\n", ie.msg)
+		return ie.code
 	case errors.Is(err, context.Canceled):
-		if o.checkpoint != "" {
-			fmt.Fprintf(stderr, "train: interrupted: continue from the last checkpoint with -checkpoint %s -resume\n", o.checkpoint)
-		} else {
-			fmt.Fprintln(stderr, "train: interrupted")
-		}
-		return 130
+		// Interrupted before training started (while loading the data).
+		sig, code := signalOf(ctx)
+		fmt.Fprintf(stderr, "train: interrupted by %s before training started: nothing to save\n", sig)
+		return code
 	default:
-		// Errors of package train already start with its name.
-		fmt.Fprintf(stderr, "train: %s\n", strings.TrimPrefix(err.Error(), "train: "))
+		fmt.Fprintf(stderr, "train: %s\n", trimPackage(err.Error()))
 		return cli.ExitRuntime
 	}
+}
+
+// trimPackage drops the package name that starts the errors of this
+// module's packages: the command's name replaces it.
+func trimPackage(msg string) string {
+	for _, p := range []string{"train: ", "datasets: ", "models: ", "graph: "} {
+		msg = strings.TrimPrefix(msg, p)
+	}
+	return msg
+}
+
+// interruptError is an interrupt by a signal, handled: msg says what was
+// saved and how to continue, code is the exit status (130 for SIGINT, 143
+// for SIGTERM).
+type interruptError struct {
+	msg  string
+	code int
+}
+
+func (e *interruptError) Error() string { return e.msg }
+
+// signalOf names the signal that cancelled ctx and its exit status
+// (SIGINT and 130 when ctx was cancelled otherwise).
+func signalOf(ctx context.Context) (string, int) {
+	if se, ok := cli.Interrupted(ctx); ok {
+		if s, ok := se.Signal.(syscall.Signal); ok && s == syscall.SIGTERM {
+			return "SIGTERM", se.ExitCode()
+		}
+		return "SIGINT", se.ExitCode()
+	}
+	return "SIGINT", 128 + int(syscall.SIGINT)
+}
+
+// interrupted handles a run stopped by a signal between two minibatches:
+// it saves a checkpoint of that point (with -checkpoint) and says how to
+// continue.
+func interrupted(ctx context.Context, o *options, tr *train.Trainer, out *outputs) error {
+	sig, code := signalOf(ctx)
+	k, _ := tr.Interrupted()
+	where := fmt.Sprintf("in epoch %d after %d minibatches", tr.EpochsDone()+1, k)
+	if k == 0 {
+		where = fmt.Sprintf("after epoch %d", tr.EpochsDone())
+	}
+	cerr := out.close(false)
+	if out.cp == nil {
+		return &interruptError{fmt.Sprintf("interrupted by %s %s; nothing saved (no -checkpoint DIR): pass -checkpoint DIR to be able to resume a run", sig, where), code}
+	}
+	name, err := out.cp.Interrupted()
+	if err != nil {
+		return &interruptError{fmt.Sprintf("interrupted by %s %s, but saving the checkpoint failed: %s", sig, where, strings.TrimPrefix(err.Error(), "train: ")), cli.ExitRuntime}
+	}
+	if name == "" {
+		return &interruptError{fmt.Sprintf("interrupted by %s before the first minibatch: nothing to save", sig), code}
+	}
+	msg := fmt.Sprintf("interrupted by %s %s: saved %s; continue with: %s", sig, where, filepath.Join(o.checkpoint, name), resumeCommand(o.args))
+	if cerr != nil {
+		msg += fmt.Sprintf(" (note: %s)", strings.TrimPrefix(cerr.Error(), "train: "))
+	}
+	return &interruptError{msg, code}
+}
+
+// diverged adds to a divergence error where the last good checkpoint is.
+func diverged(err error, o *options, out *outputs) error {
+	msg := strings.TrimPrefix(err.Error(), "train: ")
+	if out.cp == nil {
+		return fmt.Errorf("%s (nothing was saved: no -checkpoint DIR)", msg)
+	}
+	ck, cerr := train.OpenCheckpoint(o.checkpoint)
+	if cerr != nil {
+		return fmt.Errorf("%s (no checkpoint was saved before it)", msg)
+	}
+	return fmt.Errorf("%s; the last good checkpoint, %s (epoch %d), is kept: continue from it by adding -resume and a lower -lr", msg, ck.Path, ck.Epoch)
+}
+
+// failed adds to an error that stopped training (a write error while
+// saving, say) which checkpoint is intact and how to continue from it.
+func failed(err error, o *options, out *outputs) error {
+	if out.cp == nil {
+		return err
+	}
+	ck, cerr := train.OpenCheckpoint(o.checkpoint)
+	if cerr != nil {
+		return err
+	}
+	return fmt.Errorf("%s; the latest checkpoint, %s (epoch %d), is intact: once fixed, continue with: %s",
+		strings.TrimPrefix(err.Error(), "train: "), ck.Path, ck.Epoch, resumeCommand(o.args))
+}
+
+// resumeCommand is the command line that continues this run: the same
+// flags, and -resume.
+func resumeCommand(args []string) string {
+	parts := []string{shellQuote(progName)}
+	hasResume := false
+	for _, a := range args {
+		if a == "-resume" || a == "--resume" || a == "-resume=true" || a == "--resume=true" {
+			hasResume = true
+		}
+		parts = append(parts, shellQuote(a))
+	}
+	if !hasResume {
+		parts = append(parts, "-resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./:,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkMemory refuses sizes that cannot fit in memory (a typo such as
+// -hiddens 51200), before anything is allocated.
+func (o *options) checkMemory(vocab int) error {
+	if err := cli.CheckMemory(trainBytes(vocab, o.hiddens, o.train.BatchSize, o.train.NumSteps),
+		fmt.Sprintf("-hiddens %d with -batch %d -steps %d", o.hiddens, o.train.BatchSize, o.train.NumSteps),
+		"lower -hiddens (the book uses 512), -batch or -steps"); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+// trainBytes is a rough upper estimate of a training run's memory: 4-byte
+// values; the parameters 5 times (values, gradients, Adam's two moments,
+// one spare copy); and about 30 values per token and unit of the unrolled
+// graph (the book's size, B=32, T=35, H=512, V=28, measured at 55-60 MB
+// per minibatch, is about 25).
+func trainBytes(vocab, hiddens, batch, steps int) float64 {
+	v, h, b, t := float64(vocab), float64(hiddens), float64(batch), float64(steps)
+	params := v*h + h*h + h + h*v + v
+	return 4 * (5*params + 30*b*t*(h+v))
 }
 
 // check validates every flag before anything is loaded or trained.
@@ -183,6 +343,20 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err := o.checkNew(); err != nil {
 		return "", 0, usageError{err}
 	}
+	// Where the run writes must be writable now, not after hours of
+	// training (these may create the directories).
+	for _, f := range [][2]string{{"-metrics", o.metrics}, {"-plot", o.plot}, {"-dot", o.dot}} {
+		if f[1] != "" {
+			if err := cli.CheckWritableFile(f[0], f[1]); err != nil {
+				return "", 0, err
+			}
+		}
+	}
+	if o.checkpoint != "" {
+		if err := cli.CheckWritableDir("-checkpoint", o.checkpoint); err != nil {
+			return "", 0, err
+		}
+	}
 	return src, act, nil
 }
 
@@ -201,6 +375,9 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	corpus, err := datasets.LoadCorpus(text, name, datasets.Char, o.maxTokens)
 	if err != nil {
+		return err
+	}
+	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
 		return err
 	}
 	mc := models.Config{VocabSize: corpus.Vocab.Len(), NumHiddens: o.hiddens, Activation: act,
@@ -251,11 +428,18 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	prefixes := []string{"time traveller", "traveller"}
 	tr.Hooks = append(tr.Hooks, out.hooks(o, gen, corpus.Vocab, prefixes[0])...)
 	last, err := tr.Run(ctx)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return interrupted(ctx, o, tr, out)
+	case errors.Is(err, train.ErrDiverged):
+		out.close(false)
+		return diverged(err, o, out)
+	}
 	if cerr := out.close(err == nil); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return err
+		return failed(err, o, out)
 	}
 	if r := tr.StopReason(); r != "" {
 		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)

@@ -77,38 +77,6 @@ func TestOpticksCorpus(t *testing.T) {
 	}
 }
 
-func TestBadInput(t *testing.T) {
-	data := writeText(t, strings.Repeat("abc def ", 100))
-	empty := writeText(t, "")
-	for _, tc := range []struct {
-		args []string
-		code int
-		want string // in the one-line error
-	}{
-		{[]string{"-nonsense"}, 2, "unknown flag"},
-		{[]string{"-steps", "0"}, 2, "steps must be >= 1"},
-		{[]string{"-batch", "-3"}, 2, "batch size must be >= 1"},
-		{[]string{"-hiddens", "0"}, 2, "-hiddens must be >= 1"},
-		{[]string{"-epochs", "0"}, 2, "epochs must be >= 1"},
-		{[]string{"-lr", "0"}, 2, "learning rate"},
-		{[]string{"-clip", "-1"}, 2, "-clip must be >= 0"},
-		{[]string{"-iter", "shuffled"}, 2, "shuffled"},
-		{[]string{"-model", "lstm"}, 2, "unknown -model"},
-		{[]string{"-corpus", "war-and-peace"}, 2, "war-and-peace"},
-		{[]string{"-steps", "abc"}, 2, "invalid argument"},
-		{[]string{"stray"}, 2, "unexpected argument"},
-		{[]string{"-data", filepath.Join(t.TempDir(), "missing.txt")}, 1, "missing.txt"},
-		{[]string{"-data", empty}, 1, "empty"},
-		{[]string{"-data", data, "-batch", "100", "-steps", "35"}, 1, "needs at least 3536"},
-	} {
-		code, _, errOut := runCmd(tc.args...)
-		lines := strings.Split(strings.TrimSpace(errOut), "\n")
-		if code != tc.code || !strings.Contains(errOut, tc.want) || len(lines) != 1 {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d and one line containing %q", tc.args, code, errOut, tc.code, tc.want)
-		}
-	}
-}
-
 func TestHelp(t *testing.T) {
 	code, _, errOut := runCmd("-h")
 	if code != 0 {

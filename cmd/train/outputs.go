@@ -28,10 +28,20 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 		out.bar = report.NewBar(stdout, tr.EpochsDone(), o.train.Epochs)
 		out.printer = out.bar.Printer()
 	}
+	// The checkpointer first: it may refuse the directory, and then the
+	// metrics file must not have been truncated yet.
+	if o.checkpoint != "" {
+		cp, err := train.NewCheckpointer(o.checkpoint, tr, info)
+		if err != nil {
+			return nil, err
+		}
+		cp.Every, cp.Keep = o.checkpointEvery, o.keep
+		out.cp = cp
+	}
 	if o.metrics != "" {
 		f, err := os.Create(o.metrics)
 		if err != nil {
-			return nil, fmt.Errorf("-metrics: %w", err)
+			return nil, fmt.Errorf("-metrics: cannot create %s (%v): choose a writable path", o.metrics, err)
 		}
 		// A resumed run rewrites the epochs it restored, so the file
 		// matches the checkpoint even if the old run went further.
@@ -40,15 +50,6 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 			return nil, err
 		}
 		out.metrics = f
-	}
-	if o.checkpoint != "" {
-		cp, err := train.NewCheckpointer(o.checkpoint, tr, info)
-		if err != nil {
-			out.close(false)
-			return nil, err
-		}
-		cp.Every, cp.Keep = o.checkpointEvery, o.keep
-		out.cp = cp
 	}
 	if o.plot != "" {
 		title := fmt.Sprintf("%s, %d hiddens, %s sampling, %s lr %g", o.model, o.hiddens, o.iter, o.train.Optimizer, o.train.LR)

@@ -41,6 +41,10 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
 	if err != nil {
+		if prev := intactCheckpoint(o.checkpoint); prev != "" {
+			return fmt.Errorf("%w; %s is intact: to continue from it, run  echo %s > %s  and resume again",
+				err, filepath.Join(o.checkpoint, prev), prev, filepath.Join(o.checkpoint, "latest"))
+		}
 		return err
 	}
 	if err := compatible(ck, info, o); err != nil {
@@ -52,11 +56,33 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	if err := ck.Restore(tr); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "resumed from %s: %d of %d epochs done\n", ck.Path, ck.Epoch, o.train.Epochs)
+	inside := ""
+	if ck.Batch > 0 {
+		inside = fmt.Sprintf(", and %d minibatches of epoch %d", ck.Batch, ck.Epoch+1)
+	}
+	fmt.Fprintf(stdout, "resumed from %s: %d of %d epochs done%s\n", ck.Path, ck.Epoch, o.train.Epochs, inside)
 	if d := differences(ck.Config, o); len(d) > 0 {
 		fmt.Fprintf(stdout, "note: these settings differ from the checkpoint's and apply from epoch %d: %s\n", ck.Epoch+1, strings.Join(d, ", "))
 	}
 	return nil
+}
+
+// intactCheckpoint returns the newest checkpoint in dir, other than the
+// one latest names, that opens and verifies ("" if none does).
+func intactCheckpoint(dir string) string {
+	list, err := train.ListCheckpoints(dir)
+	if err != nil {
+		return ""
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Latest {
+			continue
+		}
+		if _, err := train.OpenCheckpoint(filepath.Join(dir, list[i].Name)); err == nil {
+			return list[i].Name
+		}
+	}
+	return ""
 }
 
 // compatible returns an error naming the first setting that makes the
@@ -79,6 +105,19 @@ func compatible(ck *train.Checkpoint, info train.RunInfo, o *options) error {
 	} {
 		if f[1] != f[2] {
 			return fix(f[0], f[1], f[2])
+		}
+	}
+	if ck.Batch > 0 {
+		// Saved inside an epoch: the rest of it must be cut the same way.
+		for _, f := range [][3]string{
+			{"-batch", strconv.Itoa(o.train.BatchSize), strconv.Itoa(ck.Config.BatchSize)},
+			{"-steps", strconv.Itoa(o.train.NumSteps), strconv.Itoa(ck.Config.NumSteps)},
+			{"-iter", o.train.Sampling.String(), ck.Config.Sampling.String()},
+		} {
+			if f[1] != f[2] {
+				return fmt.Errorf("cannot resume %s: it was saved inside epoch %d, whose rest needs the same minibatches: %s is %s here but %s in the checkpoint: pass %s %s",
+					ck.Path, ck.Epoch+1, f[0], f[1], f[2], f[0], f[2])
+			}
 		}
 	}
 	if have.Dtype != want.Dtype {

@@ -188,36 +188,50 @@ func Read(r io.Reader) (Array, error) {
 		a.Shape = append(a.Shape, d)
 	}
 	a.Shape = append([]int{}, a.Shape...) // () is an empty, non-nil shape
-	n := a.Size()
-	if n > 1<<31 {
-		return Array{}, fmt.Errorf("npy: shape %v is implausibly large: the file is corrupt", a.Shape)
+	n := 1
+	for _, d := range a.Shape {
+		if d > 0 && n > maxElements/d { // checked before multiplying: no overflow
+			return Array{}, fmt.Errorf("npy: shape %v is implausibly large: the file is corrupt", a.Shape)
+		}
+		n *= d
 	}
+	var size int
 	switch descr {
 	case "<f4":
-		buf := make([]byte, 4*n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return Array{}, truncated(err, "data")
-		}
+		size = 4
+	case "<f8":
+		size = 8
+	default:
+		return Array{}, fmt.Errorf("npy: dtype %q is not supported (only '<f4' and '<f8')", descr)
+	}
+	// Read what is there rather than allocating what the header claims:
+	// a corrupt header must not cost gigabytes before the data runs out.
+	buf, err := io.ReadAll(io.LimitReader(r, int64(size)*int64(n)))
+	if err != nil {
+		return Array{}, truncated(err, "data")
+	}
+	if len(buf) < size*n {
+		return Array{}, truncated(io.ErrUnexpectedEOF, "data")
+	}
+	if size == 4 {
 		d := make([]float32, n)
 		for i := range d {
 			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
 		}
 		a.Data = d
-	case "<f8":
-		buf := make([]byte, 8*n)
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return Array{}, truncated(err, "data")
-		}
+	} else {
 		d := make([]float64, n)
 		for i := range d {
 			d[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
 		}
 		a.Data = d
-	default:
-		return Array{}, fmt.Errorf("npy: dtype %q is not supported (only '<f4' and '<f8')", descr)
 	}
 	return a, nil
 }
+
+// maxElements bounds an array's size: 2^31 elements (8 or 16 GiB) is far
+// beyond any model here, and a header claiming more is corrupt.
+const maxElements = 1 << 31
 
 func truncated(err error, what string) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
