@@ -131,7 +131,8 @@ for i, cell in enumerate(json.load(open(sys.argv[1]))["cells"]):
     for o in cell.get("outputs", []):
         text = "".join(o.get("text", "")) if o.get("output_type") == "stream" else ""
         if o.get("output_type") == "error" or re.search(r"^exit status \d+$", text, re.M):
-            print("cell %d failed:\n%s" % (i, text or o.get("evalue", "")), file=sys.stderr)
+            first = "".join(cell["source"]).split("\n")[0]
+            print("cell %d (%s) failed:\n%s" % (i + 1, first, text or o.get("evalue", "")), file=sys.stderr)
             failed = True
 sys.exit(1 if failed else 0)
 PY
