@@ -151,21 +151,11 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			t.zeroState()
 		}
 		t.mb.TimeMajor(t.x, t.y)
-		loss, err := t.u.Run(t.x, t.y, t.state)
+		loss, norm, err := t.Step(t.x, t.y)
 		if err != nil {
-			return EpochStats{}, err
+			return EpochStats{}, fmt.Errorf("%w at minibatch %d", err, k+1)
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, fmt.Errorf("train: loss is %v at minibatch %d: the run diverged; lower -lr or set -clip (now lr %g, clip %g)", loss, k+1, t.Config.LR, t.Config.Clip)
-		}
-		grads, err := t.u.Grads()
-		if err != nil {
-			return EpochStats{}, err
-		}
-		normSum += ClipGradNorm(grads, t.Config.Clip)
-		if err := t.Solver.Step(t.Model.Params(), grads); err != nil {
-			return EpochStats{}, err
-		}
+		normSum += norm
 		ppl.Add(loss, len(t.y))
 	}
 	d := time.Since(start)
@@ -178,6 +168,30 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		GradNorm:     normSum / float64(max(nb, 1)),
 		LR:           t.Config.LR,
 	}, nil
+}
+
+// Step trains on one minibatch: forward and backward through the unrolled
+// graph from the carried state, global-norm clipping and the solver's
+// update. x and y hold BatchSize*NumSteps token ids in time-major order
+// (index t*BatchSize+b). It returns the mean loss and the gradient norm
+// before clipping; the state after the last step is kept for the next call.
+func (t *Trainer) Step(x, y []int) (loss, norm float64, err error) {
+	loss, err = t.u.Run(x, y, t.state)
+	if err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return 0, 0, fmt.Errorf("train: loss is %v: the run diverged; lower -lr or set -clip (now lr %g, clip %g)", loss, t.Config.LR, t.Config.Clip)
+	}
+	grads, err := t.u.Grads()
+	if err != nil {
+		return 0, 0, err
+	}
+	norm = ClipGradNorm(grads, t.Config.Clip)
+	if err := t.Solver.Step(t.Model.Params(), grads); err != nil {
+		return 0, 0, err
+	}
+	return loss, norm, nil
 }
 
 func (t *Trainer) zeroState() {
