@@ -39,7 +39,7 @@ func (xentOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.Sc
 func (xentOp) DiffWRT(int) []bool                             { return []bool{true, false} }
 
 func (o xentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}}, inputs[0], inputs[1], grad)
+	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}, new(outBuf)}, inputs[0], inputs[1], grad)
 	return G.Nodes{d, nil}, err
 }
 
@@ -96,7 +96,10 @@ func logSumExp[T float32 | float64](row []T) (m, lse float64) {
 }
 
 // xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N.
-type xentGradOp struct{ opBase }
+type xentGradOp struct {
+	opBase
+	out *outBuf
+}
 
 func (xentGradOp) Arity() int { return 3 }
 func (xentGradOp) Type() hm.Type {
@@ -108,9 +111,7 @@ func (xentGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return in[0].(tensor.Shape).Clone(), nil
 }
 
-func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
-
-func (o xentGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	x, err := dense(o.name, vals[0])
 	if err != nil {
 		return nil, err
@@ -123,7 +124,7 @@ func (o xentGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, e
 	if err != nil {
 		return nil, err
 	}
-	out := reuse(prealloc, x.Dtype(), x.Shape()...)
+	out := o.out.get(x.Dtype(), x.Shape()...)
 	v := x.Shape()[1]
 	switch data := x.Data().(type) {
 	case []float32:

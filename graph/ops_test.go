@@ -1,0 +1,267 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/blas"
+)
+
+// The finite-difference checks of this file build a small float64 graph
+// around the op under test, reduce its output to the scalar
+// L = sum(out .* R) with a fixed random R (so every output entry matters
+// with a different weight), and compare the symbolic gradient of every
+// differentiable input (G.Grad, run on a TapeMachine) with the central
+// difference (L(p+eps) - L(p-eps)) / 2eps of the same machine, entry by
+// entry (100 random entries of the larger inputs).
+
+// fdEps: truncation error ~eps^2 * L”' ~ 1e-10 and round-off
+// ~1e-16 * |L| / eps ~ 1e-11 for the values used here (|L| < 100).
+const fdEps = 1e-5
+
+// fdTol is the foundation issue's bound on the relative error.
+const fdTol = 1e-6
+
+// fdParam is an input of the checked graph with its values.
+type fdParam struct {
+	name  string
+	shape []int
+	v     *tensor.Dense
+}
+
+func randParam(r *rand.Rand, name string, shape ...int) fdParam {
+	t := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(shape...))
+	for i, d := 0, t.Float64s(); i < len(d); i++ {
+		d[i] = r.NormFloat64() * 0.5 // N(0, 0.25): gradients well above noise
+	}
+	return fdParam{name, shape, t}
+}
+
+func idsTensor(r *rand.Rand, n, v int) *tensor.Dense {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = r.IntN(v)
+	}
+	ids[0], ids[n-1] = 0, 0 // a repeated id: its gradient rows must add
+	return tensor.New(tensor.WithShape(n), tensor.WithBacking(ids))
+}
+
+// checkFD builds build(g, nodes) over the params, then checks every
+// param's gradient against finite differences.
+func checkFD(t *testing.T, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error)) {
+	checkFDEps(t, fdEps, params, build)
+}
+
+// checkFDEps is checkFD with step eps.
+func checkFDEps(t *testing.T, eps float64, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error)) {
+	t.Helper()
+	g := G.NewGraph()
+	nodes := make(G.Nodes, len(params))
+	for i, p := range params {
+		nodes[i] = G.NodeFromAny(g, p.v, G.WithName(p.name))
+	}
+	out, err := build(g, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	var loss *G.Node
+	if out.IsScalar() {
+		loss = G.Must(G.Mul(out, G.NewConstant(1.3)))
+	} else {
+		w := randParam(r, "R", out.Shape()...)
+		loss = G.Must(G.Sum(G.Must(G.HadamardProd(out, G.NodeFromAny(g, w.v, G.WithName("R"))))))
+	}
+	var lossV G.Value
+	G.Read(loss, &lossV)
+	if _, err := G.Grad(loss, nodes...); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(nodes...))
+	defer vm.Close()
+	run := func() float64 {
+		for _, n := range nodes {
+			if gv, err := n.Grad(); err == nil {
+				if d, ok := gv.(*tensor.Dense); ok {
+					d.Zero()
+				}
+			}
+		}
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		l, err := scalarOf("test", lossV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	run()
+	// Every gradient is read before any input is perturbed: the gradient
+	// of one input depends on the values of the others.
+	syms := make([][]float64, len(nodes))
+	for i, n := range nodes {
+		gv, err := n.Grad()
+		if err != nil {
+			t.Fatalf("%s: %v", n.Name(), err)
+		}
+		syms[i] = append([]float64(nil), gv.(*tensor.Dense).Float64s()...)
+	}
+	for i, sym := range syms {
+		d := params[i].v.Float64s()
+		worst := 0.0
+		// Large inputs: 100 entries drawn at random keep the test short.
+		entries := r.Perm(len(d))[:min(len(d), 100)]
+		for _, j := range entries {
+			orig := d[j]
+			d[j] = orig + eps
+			lp := run()
+			d[j] = orig - eps
+			lm := run()
+			d[j] = orig
+			if e := relErr(sym[j], (lp-lm)/(2*eps)); e > worst {
+				worst = e
+			}
+		}
+		t.Logf("%-4s max relative error %.2e", params[i].name, worst)
+		if worst > fdTol {
+			t.Errorf("%s: symbolic gradient differs from finite differences: max relative error %.3e > %g", params[i].name, worst, fdTol)
+		}
+	}
+}
+
+// relErr is |a-b| / max(|a|, |b|) with a floor of 1e-8 on the denominator,
+// so that entries whose gradient is zero on both sides agree.
+func relErr(a, b float64) float64 {
+	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-8)
+}
+
+// bothSplits runs f with the products done in one BLAS call and, as the
+// openblas build does, split into blocks over goroutines.
+func bothSplits(t *testing.T, f func(t *testing.T)) {
+	old := blas.SplitGemm
+	defer func() { blas.SplitGemm = old }()
+	for _, split := range []bool{false, true} {
+		blas.SplitGemm = split
+		t.Run(fmt.Sprintf("split=%v", split), f)
+	}
+}
+
+func TestMatMulFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	bothSplits(t, func(t *testing.T) {
+		// (m, k, n) = (3, 4, 5) is small; (40, 300, 96) is above
+		// minSplitFlops (2*40*300*96 = 2.3M), so it is split into blocks
+		// when splitting is on: by columns, and by rows for n = 20.
+		for _, s := range [][3]int{{3, 4, 5}, {40, 300, 96}, {96, 300, 20}} {
+			m, k, n := s[0], s[1], s[2]
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%dx%dx%d-%s%s", m, k, n, transName(ta), transName(tb)), func(t *testing.T) {
+						as, bs := []int{m, k}, []int{k, n}
+						if ta {
+							as = []int{k, m}
+						}
+						if tb {
+							bs = []int{n, k}
+						}
+						// L is linear in A and in B, so the central
+						// difference has no truncation error at any step;
+						// eps 1e-2 keeps the round-off of L's sums over
+						// K = 300 terms (about 1e-16 * 1e3 / eps) at 1e-11.
+						checkFDEps(t, 1e-2, []fdParam{randParam(r, "A", as...), randParam(r, "B", bs...)},
+							func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return MatMul(p[0], p[1], ta, tb) })
+					})
+				}
+			}
+		}
+	})
+}
+
+func TestLinearFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	checkFD(t, []fdParam{randParam(r, "x", 6, 4), randParam(r, "W", 4, 3), randParam(r, "b", 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return Linear(p[0], p[1], p[2]) })
+}
+
+func TestAddBiasFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	checkFD(t, []fdParam{randParam(r, "x", 5, 3), randParam(r, "b", 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return AddBias(p[0], p[1]) })
+}
+
+func TestStackRowsFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	checkFD(t, []fdParam{randParam(r, "a", 2, 3), randParam(r, "b", 1, 3), randParam(r, "c", 4, 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return StackRows(p...) })
+}
+
+func TestSoftmaxCrossEntropyFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	labels := idsTensor(r, 6, 4)
+	checkFD(t, []fdParam{randParam(r, "O", 6, 4)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) {
+			y := G.NodeFromAny(g, labels, G.WithName("Y"))
+			return SoftmaxCrossEntropy(p[0], y)
+		})
+}
+
+// TestRNNStepFD checks RNNStep chains: the weight gradients of a whole
+// sequence come from its first step, so chains of several lengths are
+// checked, from an initial state that is an input (not differentiated)
+// and from one computed from a parameter (differentiated), with every
+// step's output used (through StackRows, as Unroll does) or only the last.
+func TestRNNStepFD(t *testing.T) {
+	const v, h, b = 5, 4, 3
+	bothSplits(t, func(t *testing.T) {
+		for _, act := range []Activation{Tanh, ReLU} {
+			for _, steps := range []int{1, 2, 5} {
+				for _, h0Param := range []bool{false, true} {
+					for _, allOut := range []bool{true, false} {
+						name := fmt.Sprintf("%v-T%d-h0param=%v-allOut=%v", act, steps, h0Param, allOut)
+						t.Run(name, func(t *testing.T) {
+							r := rand.New(rand.NewPCG(uint64(steps), 6))
+							xs := make([]*tensor.Dense, steps)
+							for i := range xs {
+								xs[i] = idsTensor(r, b, v)
+							}
+							h0 := randParam(r, "H0", b, h)
+							params := []fdParam{randParam(r, "Wxh", v, h), randParam(r, "Whh", h, h), randParam(r, "bh", h)}
+							if h0Param {
+								params = append(params, h0)
+							}
+							checkFD(t, params, func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) {
+								var state *G.Node
+								if h0Param {
+									// H_0 = 1.5 * param: computed, so differentiated
+									state = G.Must(G.Mul(p[3], G.NewConstant(1.5)))
+								} else {
+									state = G.NodeFromAny(g, h0.v, G.WithName("H_0")) // an input
+								}
+								var hs G.Nodes
+								for i, x := range xs {
+									xn := G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("X_%d", i+1)))
+									var err error
+									if state, err = RNNStep(xn, state, p[0], p[1], p[2], act); err != nil {
+										return nil, err
+									}
+									hs = append(hs, state)
+								}
+								if !allOut || len(hs) == 1 {
+									return state, nil
+								}
+								return StackRows(hs...)
+							})
+						})
+					}
+				}
+			}
+		}
+	})
+}
