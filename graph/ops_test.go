@@ -265,3 +265,55 @@ func TestRNNStepFD(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftmaxCrossEntropyLargeLogits: float32 logits far beyond exp's range
+// (up to 1000) must give the loss and gradient computed in float64 from the
+// same values, where Gorgonia's SoftMax kernel gives NaN from about 88.
+func TestSoftmaxCrossEntropyLargeLogits(t *testing.T) {
+	logits := []float32{1000, 999, -5, 88, 89, 90, 0, 0, 500}
+	labels := []int{1, 0, 2}
+	g := G.NewGraph()
+	o := G.NodeFromAny(g, tensor.New(tensor.WithShape(3, 3), tensor.WithBacking(logits)), G.WithName("O"))
+	y := G.NodeFromAny(g, tensor.New(tensor.WithShape(3), tensor.WithBacking(labels)), G.WithName("Y"))
+	loss := G.Must(SoftmaxCrossEntropy(o, y))
+	var lossV G.Value
+	G.Read(loss, &lossV)
+	if _, err := G.Grad(loss, o); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(o))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	wantGrad := make([]float64, 9)
+	for i, lab := range labels {
+		row := logits[i*3 : i*3+3]
+		m := math.Inf(-1)
+		for _, z := range row {
+			m = math.Max(m, float64(z))
+		}
+		var s float64
+		for _, z := range row {
+			s += math.Exp(float64(z) - m)
+		}
+		want += (m + math.Log(s) - float64(row[lab])) / 3
+		for j, z := range row {
+			wantGrad[i*3+j] = math.Exp(float64(z)-m) / s / 3
+		}
+		wantGrad[i*3+lab] -= 1.0 / 3
+	}
+	got, _ := scalarOf("test", lossV)
+	// 1e-6: the loss is rounded to float32 once (relative 6e-8 of ~1).
+	if math.Abs(got-want) > 1e-6 {
+		t.Errorf("loss %v, want %v", got, want)
+	}
+	gv, _ := o.Grad()
+	for i, v := range gv.(*tensor.Dense).Float32s() {
+		// 1e-7: each entry is rounded to float32 once (|entry| <= 1/3).
+		if math.Abs(float64(v)-wantGrad[i]) > 1e-7 {
+			t.Errorf("gradient[%d] = %v, want %v", i, v, wantGrad[i])
+		}
+	}
+}
