@@ -13,8 +13,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/unroll/unroll/datasets"
@@ -40,6 +43,7 @@ type options struct {
 	train             train.Config
 	iter              string
 	predictEvery      int
+	cpuProfile        string
 }
 
 func flags(o *options) *pflag.FlagSet {
@@ -65,6 +69,7 @@ func flags(o *options) *pflag.FlagSet {
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
+	book.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of training (go tool pprof) to this file")
 
 	return cli.NewFlagSet("train", "train: the book's character-level RNN language model (D2L chapter 8)",
 		cli.Group{Title: "Data", Flags: data},
@@ -167,14 +172,31 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		corpus.Name, len(corpus.Lines), corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	fmt.Fprintf(stdout, "model %s (num_hiddens %d, %s), batch %d, steps %d, epochs %d, lr %g, clip %g, %s sampling, seed %d\n",
 		o.model, o.hiddens, act, c.BatchSize, c.NumSteps, c.Epochs, c.LR, c.Clip, c.Sampling, c.Seed)
+	u := tr.Graph()
+	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %d cores used\n",
+		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), graph.Cores())
 
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	prefixes := []string{"time traveller", "traveller"}
-	tr.Hooks = append(tr.Hooks, train.Progress(stdout), train.PredictEvery(o.predictEvery, stdout, gen, corpus.Vocab, prefixes[0]))
+	var speeds []float64
+	speed := train.HookFunc(func(s train.EpochStats) error { speeds = append(speeds, s.TokensPerSec); return nil })
+	tr.Hooks = append(tr.Hooks, train.Progress(stdout), speed, train.PredictEvery(o.predictEvery, stdout, gen, corpus.Vocab, prefixes[0]))
 	last, err := tr.Run(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
+	fmt.Fprintf(stdout, "median %.1f tokens/sec over %d epochs\n", median(speeds), len(speeds))
 	for _, p := range prefixes {
 		s, err := gen.PredictChars(corpus.Vocab, p, 50)
 		if err != nil {
@@ -183,4 +205,20 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, s)
 	}
 	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+// median returns the median of xs (the mean of the middle two for an even
+// count), as Python's statistics.median does; 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
