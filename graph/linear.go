@@ -212,23 +212,26 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	h := x.Shape()[1]
 	out := o.out.get(x.Dtype(), h)
-	switch xd := x.Data().(type) {
-	case []float32:
-		colSum(out.Float32s(), xd)
-	case []float64:
-		colSum(out.Float64s(), xd)
-	}
+	// Column blocks: each sum still adds the rows in order.
+	parRange(h, max(1, h*minParElems/max(x.DataSize(), 1)), func(_, lo, hi int) {
+		switch xd := x.Data().(type) {
+		case []float32:
+			colSum(out.Float32s(), xd, h, lo, hi)
+		case []float64:
+			colSum(out.Float64s(), xd, h, lo, hi)
+		}
+	})
 	return out, nil
 }
 
-// colSum sets dst to the sums over the rows of x (rows of width len(dst)),
-// adding the rows in order.
-func colSum[T float32 | float64](dst, x []T) {
-	clear(dst)
-	h := len(dst)
+// colSum sets dst[lo:hi] to the sums over the rows of x (rows of width h)
+// of columns lo to hi, adding the rows in order.
+func colSum[T float32 | float64](dst, x []T, h, lo, hi int) {
+	d := dst[lo:hi]
+	clear(d)
 	for i := 0; i < len(x); i += h {
-		for j, v := range x[i : i+h] {
-			dst[j] += v
+		for j, v := range x[i+lo : i+hi] {
+			d[j] += v
 		}
 	}
 }

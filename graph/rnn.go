@@ -299,34 +299,40 @@ func (o scatterOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	h := g.Shape()[1]
 	out := o.out.get(g.Dtype(), o.v, h)
-	out.Zero()
-	row := 0
+	ids := make([]int, 0, g.Shape()[0])
 	for _, val := range vals[1:] {
-		ids, err := labelsOf(o.name, val)
+		x, err := labelsOf(o.name, val)
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			if id < 0 || id >= o.v {
-				return nil, fmt.Errorf("graph: %s: token id %d is outside [0, %d)", o.name, id, o.v)
-			}
+		ids = append(ids, x...)
+	}
+	for _, id := range ids {
+		if id < 0 || id >= o.v {
+			return nil, fmt.Errorf("graph: %s: token id %d is outside [0, %d)", o.name, id, o.v)
 		}
+	}
+	// Column blocks: each sum still adds the rows in order.
+	parRange(h, max(1, h*minParElems/max(g.DataSize(), 1)), func(_, lo, hi int) {
 		switch gd := g.Data().(type) {
 		case []float32:
-			scatterAdd(out.Float32s(), gd[row*h:], ids, h)
+			scatterAdd(out.Float32s(), gd, ids, h, lo, hi)
 		case []float64:
-			scatterAdd(out.Float64s(), gd[row*h:], ids, h)
+			scatterAdd(out.Float64s(), gd, ids, h, lo, hi)
 		}
-		row += len(ids)
-	}
+	})
 	return out, nil
 }
 
-// scatterAdd adds row i of g to row ids[i] of dst, rows of width h.
-func scatterAdd[T float32 | float64](dst, g []T, ids []int, h int) {
+// scatterAdd sets columns lo to hi of dst (rows of width h) to zero, then
+// adds those columns of row i of g to row ids[i], in order.
+func scatterAdd[T float32 | float64](dst, g []T, ids []int, h, lo, hi int) {
+	for r := 0; r < len(dst); r += h {
+		clear(dst[r+lo : r+hi])
+	}
 	for i, id := range ids {
-		d, r := dst[id*h:(id+1)*h], g[i*h:(i+1)*h]
-		for j, v := range r {
+		d, src := dst[id*h+lo:id*h+hi], g[i*h+lo:i*h+hi]
+		for j, v := range src {
 			d[j] += v
 		}
 	}

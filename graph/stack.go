@@ -82,14 +82,19 @@ func (o stackOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := o.InferShape(first.Shape())
 	out := o.out.get(first.Dtype(), shape...)
-	off := 0
-	for _, v := range vals {
-		d, err := dense(o.name, v)
-		if err != nil {
+	ins := make([]*tensor.Dense, len(vals))
+	offs := make([]int, len(vals)+1)
+	for i, v := range vals {
+		if ins[i], err = dense(o.name, v); err != nil {
 			return nil, err
 		}
-		off += copyInto(out, d, off)
+		offs[i+1] = offs[i] + ins[i].DataSize()
 	}
+	parRange(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			copyInto(out, ins[i], offs[i])
+		}
+	})
 	return out, nil
 }
 

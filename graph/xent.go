@@ -7,6 +7,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/par"
 )
 
 // SoftmaxCrossEntropy returns the mean over the rows of logits (N, V) of
@@ -60,30 +62,43 @@ func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := o.probs.get(tensor.Float64, x.Shape()...).Float64s()
-	var loss float64
-	switch data := x.Data().(type) {
-	case []float32:
-		loss, err = xentLoss(p, data, labels, x.Shape()[1])
-	case []float64:
-		loss, err = xentLoss(p, data, labels, x.Shape()[1])
-	}
-	if err != nil {
-		return nil, err
-	}
-	return newScalar(x.Dtype(), loss), nil
-}
-
-// xentLoss is the mean cross-entropy of row-major logits (len(labels), v);
-// it leaves softmax(logits) in probs. Everything is computed in float64
-// whatever the storage type, and each row's maximum is subtracted before
-// exp, so no logit overflows.
-func xentLoss[T float32 | float64](probs []float64, logits []T, labels []int, v int) (float64, error) {
-	var total float64
+	v := x.Shape()[1]
 	for i, y := range labels {
 		if y < 0 || y >= v {
-			return 0, fmt.Errorf("graph: SoftmaxXent: label %d at row %d is outside [0, %d)", y, i, v)
+			return nil, fmt.Errorf("graph: %s: label %d at row %d is outside [0, %d)", o.name, y, i, v)
 		}
+	}
+	p := o.probs.get(tensor.Float64, x.Shape()...).Float64s()
+	// Row blocks, each with its partial sum; the sums are added in block
+	// order, so the loss does not depend on which goroutine ran what.
+	parts := make([]float64, par.Workers())
+	parRange(len(labels), minParExps/v, func(i, lo, hi int) {
+		var s float64
+		switch data := x.Data().(type) {
+		case []float32:
+			s = xentLoss(p[lo*v:hi*v], data[lo*v:hi*v], labels[lo:hi], v)
+		case []float64:
+			s = xentLoss(p[lo*v:hi*v], data[lo*v:hi*v], labels[lo:hi], v)
+		}
+		parts[i] = s
+	})
+	var loss float64
+	for _, s := range parts {
+		loss += s
+	}
+	return newScalar(x.Dtype(), loss/float64(len(labels))), nil
+}
+
+// minParExps: an exp costs about as much as 8 plain elementwise operations.
+const minParExps = minParElems / 8
+
+// xentLoss is the summed cross-entropy of row-major logits (len(labels),
+// v); it leaves softmax(logits) in probs. Everything is computed in float64
+// whatever the storage type, and each row's maximum is subtracted before
+// exp, so no logit overflows.
+func xentLoss[T float32 | float64](probs []float64, logits []T, labels []int, v int) float64 {
+	var total float64
+	for i, y := range labels {
 		row, p := logits[i*v:(i+1)*v], probs[i*v:(i+1)*v]
 		m := float64(row[0])
 		for _, z := range row[1:] {
@@ -100,7 +115,7 @@ func xentLoss[T float32 | float64](probs []float64, logits []T, labels []int, v 
 		}
 		total += m + math.Log(s) - float64(row[y])
 	}
-	return total / float64(len(labels)), nil
+	return total
 }
 
 // xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N
@@ -140,17 +155,21 @@ func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	out := o.out.get(x.Dtype(), x.Shape()...)
 	v := x.Shape()[1]
-	switch od := out.Data().(type) {
-	case []float32:
-		xentGrad(od, p.Float64s(), labels, v, g)
-	case []float64:
-		xentGrad(od, p.Float64s(), labels, v, g)
-	}
+	scale := g / float64(len(labels))
+	parRange(len(labels), minParElems/v, func(_, lo, hi int) {
+		pd := p.Float64s()[lo*v : hi*v]
+		switch od := out.Data().(type) {
+		case []float32:
+			xentGrad(od[lo*v:hi*v], pd, labels[lo:hi], v, scale)
+		case []float64:
+			xentGrad(od[lo*v:hi*v], pd, labels[lo:hi], v, scale)
+		}
+	})
 	return out, nil
 }
 
-func xentGrad[T float32 | float64](dst []T, probs []float64, labels []int, v int, g float64) {
-	scale := g / float64(len(labels))
+// xentGrad sets dst = (probs - onehot(labels)) * scale, rows of width v.
+func xentGrad[T float32 | float64](dst []T, probs []float64, labels []int, v int, scale float64) {
 	for i, y := range labels {
 		p, d := probs[i*v:(i+1)*v], dst[i*v:(i+1)*v]
 		for j, pj := range p {

@@ -101,7 +101,10 @@ func oracleRNN(v, h, b, steps int, wxh, whh, bh, whq, bq, h0 []float64, x, y []i
 func TestRNNMatchesOracle(t *testing.T) {
 	// The book's B=32, T=35 and V=28 with a small H: 1120 stacked rows.
 	bookShaped := randomProblem("book-B32T35V28", 28, 16, 32, 35)
-	for _, pr := range []problem{smallProblem, tallProblem, bookShaped} {
+	// H=64: stacking 1120 rows of 64 is large enough for the ops to split
+	// their work over goroutines (graph.minParElems).
+	wide := randomProblem("book-B32T35V28H64", 28, 64, 32, 35)
+	for _, pr := range []problem{smallProblem, tallProblem, bookShaped, wide} {
 		t.Run(pr.name, func(t *testing.T) { testOracle(t, pr) })
 	}
 }
