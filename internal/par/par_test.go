@@ -24,3 +24,13 @@ func TestDo(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDo measures the cost of sharing a job of two empty parts: the
+// overhead one op pays for using a second core.
+func BenchmarkDo(b *testing.B) {
+	SetWorkers(2)
+	var sink atomic.Int32
+	for i := 0; i < b.N; i++ {
+		Do(2, func(i int) { sink.Add(1) })
+	}
+}
