@@ -13,4 +13,23 @@
 //	loss, err := u.Run(x, y, state) // x, y time-major token ids
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.
+//
+// # Speed
+//
+// The RNN's time step is one op, RNNStep: the one-hot product X_t W_xh is
+// a gather of rows, the bias is written with it, H_{t-1} W_hh is added by
+// one BLAS call and tanh is applied in place. Its gradient computes each
+// step's data gradient, and the weight gradients of all steps at once from
+// the sequence's first step: W_hh's is one product over all T*B rows
+// instead of T small ones summed by Gorgonia. The output layer is one op
+// (Linear) over all T*B rows.
+//
+// Every op of this package keeps its output tensor from one run to the
+// next (Gorgonia's TapeMachine.Reset drops register values, so ops that
+// use the value they are offered re-allocate it on every minibatch), and
+// large products and elementwise passes are split over the cores (package
+// internal/par) in blocks that do not depend on the scheduling, so a run
+// is reproducible bit for bit. Matrix products go to the BLAS the build
+// selects: gonum's pure Go by default, OpenBLAS with -tags openblas (see
+// BLAS and docs/performance.md).
 package graph
