@@ -68,19 +68,6 @@ func span(n, parts, i int) (lo, hi int) {
 	return lo, hi
 }
 
-// parRange runs f(i, lo, hi) over [0, n) cut into at most par.Workers()
-// blocks i of at least minBlock indices each (one block, on the caller, if
-// n is too small). The blocks depend only on n and the number of workers,
-// so a result is the same from run to run.
-func parRange(n, minBlock int, f func(i, lo, hi int)) {
-	parts := min(par.Workers(), n/max(minBlock, 1))
-	if parts <= 1 {
-		f(0, 0, n)
-		return
-	}
-	par.Do(parts, func(i int) { f(i, n*i/parts, n*(i+1)/parts) })
-}
-
 // minParElems: elementwise passes over fewer values than this (about 20
 // microseconds of work) stay on one goroutine.
 const minParElems = 1 << 15

@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/par"
 )
 
 // MatMul returns the matrix product a' b', where a' is a or its transpose
@@ -213,7 +215,7 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 	h := x.Shape()[1]
 	out := o.out.get(x.Dtype(), h)
 	// Column blocks: each sum still adds the rows in order.
-	parRange(h, max(1, h*minParElems/max(x.DataSize(), 1)), func(_, lo, hi int) {
+	par.Range(h, max(1, h*minParElems/max(x.DataSize(), 1)), func(_, lo, hi int) {
 		switch xd := x.Data().(type) {
 		case []float32:
 			colSum(out.Float32s(), xd, h, lo, hi)

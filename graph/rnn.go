@@ -313,7 +313,7 @@ func (o scatterOp) Do(vals ...G.Value) (G.Value, error) {
 		}
 	}
 	// Column blocks: each sum still adds the rows in order.
-	parRange(h, max(1, h*minParElems/max(g.DataSize(), 1)), func(_, lo, hi int) {
+	par.Range(h, max(1, h*minParElems/max(g.DataSize(), 1)), func(_, lo, hi int) {
 		switch gd := g.Data().(type) {
 		case []float32:
 			scatterAdd(out.Float32s(), gd, ids, h, lo, hi)

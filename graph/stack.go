@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/par"
 )
 
 // StackRows stacks matrices of equal width on top of each other: the
@@ -90,7 +92,7 @@ func (o stackOp) Do(vals ...G.Value) (G.Value, error) {
 		}
 		offs[i+1] = offs[i] + ins[i].DataSize()
 	}
-	parRange(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
+	par.Range(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			copyInto(out, ins[i], offs[i])
 		}

@@ -72,7 +72,7 @@ func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
 	// Row blocks, each with its partial sum; the sums are added in block
 	// order, so the loss does not depend on which goroutine ran what.
 	parts := make([]float64, par.Workers())
-	parRange(len(labels), minParExps/v, func(i, lo, hi int) {
+	par.Range(len(labels), minParExps/v, func(i, lo, hi int) {
 		var s float64
 		switch data := x.Data().(type) {
 		case []float32:
@@ -156,7 +156,7 @@ func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	out := o.out.get(x.Dtype(), x.Shape()...)
 	v := x.Shape()[1]
 	scale := g / float64(len(labels))
-	parRange(len(labels), minParElems/v, func(_, lo, hi int) {
+	par.Range(len(labels), minParElems/v, func(_, lo, hi int) {
 		pd := p.Float64s()[lo*v : hi*v]
 		switch od := out.Data().(type) {
 		case []float32:

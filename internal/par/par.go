@@ -81,6 +81,19 @@ func Do(n int, f func(i int)) {
 	p.do(n, f)
 }
 
+// Range runs f(i, lo, hi) over [0, n) cut into at most Workers() blocks i
+// of at least minBlock indices each (one block, on the caller, if n is too
+// small). The blocks depend only on n and Workers(), so a result computed
+// block by block is the same from run to run.
+func Range(n, minBlock int, f func(i, lo, hi int)) {
+	parts := min(p.workers, n/max(minBlock, 1))
+	if parts <= 1 {
+		f(0, 0, n)
+		return
+	}
+	Do(parts, func(i int) { f(i, n*i/parts, n*(i+1)/parts) })
+}
+
 func (q *pool) do(n int, f func(int)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -99,7 +112,7 @@ func (q *pool) do(n int, f func(int)) {
 	// A helper may still be on its last part: poll briefly, then block.
 	deadline := time.Now().Add(spin)
 	for polls := 1; j.done.Load() < j.n; polls++ {
-		if polls%64 == 0 && time.Now().After(deadline) {
+		if polls%256 == 0 && time.Now().After(deadline) {
 			break
 		}
 	}
@@ -142,7 +155,7 @@ func (q *pool) run(h *helper) {
 		// Poll for a new job for a while, then park until woken.
 		deadline := time.Now().Add(spin)
 		for polls := 0; q.gen.Load() == seen; polls++ {
-			if polls%64 == 63 && time.Now().After(deadline) {
+			if polls%256 == 255 && time.Now().After(deadline) {
 				h.parked.Store(true)
 				if q.gen.Load() == seen {
 					<-h.wake
