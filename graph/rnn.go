@@ -185,6 +185,9 @@ func (o rnnStepOp) Do(vals ...G.Value) (G.Value, error) {
 func rnnStep[T float32 | float64](act Activation, ids []int, hprev, wxh, whh, bh, out []T, h int) {
 	b := len(ids)
 	parts := par.Workers()
+	if 2*b*h*h < minSplitFlops {
+		parts = 1
+	}
 	if blas.SplitGemm {
 		par.Do(parts, func(i int) {
 			j0, j1 := span(h, parts, i)
