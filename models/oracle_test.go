@@ -111,6 +111,15 @@ func TestRNNMatchesOracle(t *testing.T) {
 
 func testOracle(t *testing.T, pr problem) {
 	m := scaledModel(t, pr, "rnn", models.Tanh)
+	if pr.H > 16 {
+		// W_hh ~ N(0, 0.5^2) has a spectral radius near 0.5*sqrt(H): 4 at
+		// H=64, where 35 steps amplify rounding (OpenBLAS and gonum add in
+		// different orders) past the 1e-9 bound. N(0, 1/H) keeps it near 1.
+		whh := m.Params()[1].Value.Float64s()
+		for i := range whh {
+			whh[i] *= 2 / math.Sqrt(float64(pr.H))
+		}
+	}
 	st := initialState(m, pr.B)
 	h0 := append([]float64(nil), st[0].Float64s()...)
 	u, err := graph.Unroll(m, graph.Config{Batch: pr.B, Steps: pr.T, Loss: true})
