@@ -20,9 +20,10 @@
 // a gather of rows, the bias is written with it, H_{t-1} W_hh is added by
 // one BLAS call and tanh is applied in place. Its gradient computes each
 // step's data gradient, and the weight gradients of all steps at once from
-// the sequence's first step: W_hh's is one product over all T*B rows
-// instead of T small ones summed by Gorgonia. The output layer is one op
-// (Linear) over all T*B rows.
+// the sequence's first step: W_hh's is one op over all T*B rows (the BLAS
+// accumulates the steps' products in place) instead of T products summed
+// by Gorgonia's Add nodes. The output layer is one op (Linear) over all
+// T*B rows.
 //
 // Every op of this package keeps its output tensor from one run to the
 // next (Gorgonia's TapeMachine.Reset drops register values, so ops that

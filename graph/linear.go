@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/unroll/unroll/internal/blas"
 	"github.com/unroll/unroll/internal/par"
 )
 
@@ -183,57 +184,162 @@ func linear[T float32 | float64](x, w, b, out []T, n, k, m int) {
 	gemm(false, false, n, m, k, x, w, 1, out)
 }
 
-// ColSum returns the column sums of a matrix (N, H) as a vector (H): the
-// gradient of a bias added to every row. It is only used inside gradients
-// and has no gradient of its own.
-func ColSum(x *G.Node) (*G.Node, error) {
-	if x.Dims() != 2 {
-		return nil, fmt.Errorf("graph: ColSum: want a matrix, got shape %v", x.Shape())
+// ColSum returns the column sums of the matrices xs (each (N_i, H)) taken
+// together, as a vector (H): the gradient of a bias added to every row. It
+// is only used inside gradients and has no gradient of its own.
+func ColSum(xs ...*G.Node) (*G.Node, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("graph: ColSum: no inputs")
 	}
-	return G.ApplyOp(colSumOp{opBase{"ColSum"}, new(outBuf)}, x)
+	for _, x := range xs {
+		if x.Dims() != 2 || x.Shape()[1] != xs[0].Shape()[1] {
+			return nil, fmt.Errorf("graph: ColSum: want matrices of one width, got shapes %v and %v", xs[0].Shape(), x.Shape())
+		}
+	}
+	return G.ApplyOp(colSumOp{opBase{fmt.Sprintf("ColSum%d", len(xs))}, len(xs), new(outBuf)}, xs...)
 }
 
 type colSumOp struct {
 	opBase
+	n   int
 	out *outBuf
 }
 
-func (colSumOp) Arity() int { return 1 }
-func (colSumOp) Type() hm.Type {
+func (o colSumOp) Arity() int { return o.n }
+func (o colSumOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
-	return hm.NewFnType(G.TensorType{Dims: 2, Of: a}, G.TensorType{Dims: 1, Of: a})
+	ts := make(hm.Types, o.n+1)
+	for i := range ts {
+		ts[i] = G.TensorType{Dims: 2, Of: a}
+	}
+	ts[o.n] = G.TensorType{Dims: 1, Of: a}
+	return hm.NewFnType(ts...)
 }
 func (colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{in[0].(tensor.Shape)[1]}, nil
 }
 
 func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
-	x, err := dense(o.name, vals[0])
+	xs, err := denses(o.name, vals)
 	if err != nil {
 		return nil, err
 	}
-	h := x.Shape()[1]
-	out := o.out.get(x.Dtype(), h)
+	h, size := xs[0].Shape()[1], 0
+	for _, x := range xs {
+		size += x.DataSize()
+	}
+	out := o.out.get(xs[0].Dtype(), h)
 	// Column blocks: each sum still adds the rows in order.
-	par.Range(h, max(1, h*minParElems/max(x.DataSize(), 1)), func(_, lo, hi int) {
-		switch xd := x.Data().(type) {
+	par.Range(h, max(1, h*minParElems/max(size, 1)), func(_, lo, hi int) {
+		switch d := out.Data().(type) {
 		case []float32:
-			colSum(out.Float32s(), xd, h, lo, hi)
+			clear(d[lo:hi])
+			for _, x := range xs {
+				colSum(d, x.Float32s(), h, lo, hi)
+			}
 		case []float64:
-			colSum(out.Float64s(), xd, h, lo, hi)
+			clear(d[lo:hi])
+			for _, x := range xs {
+				colSum(d, x.Float64s(), h, lo, hi)
+			}
 		}
 	})
 	return out, nil
 }
 
-// colSum sets dst[lo:hi] to the sums over the rows of x (rows of width h)
+// colSum adds to dst[lo:hi] the sums over the rows of x (rows of width h)
 // of columns lo to hi, adding the rows in order.
 func colSum[T float32 | float64](dst, x []T, h, lo, hi int) {
 	d := dst[lo:hi]
-	clear(d)
 	for i := 0; i < len(x); i += h {
 		for j, v := range x[i+lo : i+hi] {
 			d[j] += v
 		}
 	}
+}
+
+// SumMatMulTN returns a_1^T b_1 + ... + a_n^T b_n for a_i (K_i, M) and
+// b_i (K_i, N): the product [a_1; ...; a_n]^T [b_1; ...; b_n] without
+// stacking the blocks. RNNStep's W_hh gradient over all steps is this with
+// a_t = H_{t-1} and b_t = dA_t; the BLAS adds each block's product onto the
+// sum (beta = 1), which costs as much as one product with K = sum K_i (see
+// BenchmarkWeightGrad in internal/blas). It has no gradient of its own.
+func SumMatMulTN(as, bs G.Nodes) (*G.Node, error) {
+	if len(as) == 0 || len(as) != len(bs) {
+		return nil, fmt.Errorf("graph: SumMatMulTN: want as many a as b blocks, got %d and %d", len(as), len(bs))
+	}
+	m, n := as[0].Shape()[1], bs[0].Shape()[1]
+	for i := range as {
+		a, b := as[i].Shape(), bs[i].Shape()
+		if len(a) != 2 || len(b) != 2 || a[0] != b[0] || a[1] != m || b[1] != n {
+			return nil, fmt.Errorf("graph: SumMatMulTN: block %d has shapes %v and %v; want (K, %d) and (K, %d)", i, a, b, m, n)
+		}
+	}
+	op := sumMatMulOp{opBase{fmt.Sprintf("SumMatMulTN%d", len(as))}, len(as), new(outBuf)}
+	return G.ApplyOp(op, append(append(G.Nodes{}, as...), bs...)...)
+}
+
+type sumMatMulOp struct {
+	opBase
+	n   int // blocks
+	out *outBuf
+}
+
+func (o sumMatMulOp) Arity() int { return 2 * o.n }
+func (o sumMatMulOp) Type() hm.Type {
+	ts := make(hm.Types, 2*o.n+1)
+	for i := range ts {
+		ts[i] = G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
+	}
+	return hm.NewFnType(ts...)
+}
+func (o sumMatMulOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{in[0].(tensor.Shape)[1], in[o.n].(tensor.Shape)[1]}, nil
+}
+
+func (o sumMatMulOp) Do(vals ...G.Value) (G.Value, error) {
+	ds, err := denses(o.name, vals)
+	if err != nil {
+		return nil, err
+	}
+	as, bs := ds[:o.n], ds[o.n:]
+	m, n := as[0].Shape()[1], bs[0].Shape()[1]
+	out := o.out.get(as[0].Dtype(), m, n)
+	flops := 0
+	for _, a := range as {
+		flops += 2 * m * n * a.Shape()[0]
+	}
+	parts := 1
+	if blas.SplitGemm && flops >= minSplitFlops {
+		parts = par.Workers()
+	}
+	// Column blocks of the sum, each accumulated over the blocks in order.
+	par.Do(parts, func(p int) {
+		j0, j1 := span(n, parts, p)
+		for i := range as {
+			k, beta := as[i].Shape()[0], 1.0
+			if i == 0 {
+				beta = 0
+			}
+			switch c := out.Data().(type) {
+			case []float32:
+				gemmBlock(true, false, m, j1-j0, k, as[i].Float32s(), m, bs[i].Float32s()[j0:], n, float32(beta), c[j0:], n)
+			case []float64:
+				gemmBlock(true, false, m, j1-j0, k, as[i].Float64s(), m, bs[i].Float64s()[j0:], n, beta, c[j0:], n)
+			}
+		}
+	})
+	return out, nil
+}
+
+// denses asserts that every value is a float *tensor.Dense.
+func denses(op string, vals []G.Value) ([]*tensor.Dense, error) {
+	ds := make([]*tensor.Dense, len(vals))
+	for i, v := range vals {
+		var err error
+		if ds[i], err = dense(op, v); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
 }

@@ -317,3 +317,61 @@ func TestSoftmaxCrossEntropyLargeLogits(t *testing.T) {
 		}
 	}
 }
+
+// TestWeightGradOps checks SumMatMulTN, ScatterRows and ColSum over
+// several blocks against the same sums written out, with and without
+// splitting the work.
+func TestWeightGradOps(t *testing.T) {
+	const blocks, k, m, n, v = 3, 32, 40, 600, 5 // 2*m*n*k*blocks = 4.6M: above minSplitFlops
+	bothSplits(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 7))
+		g := G.NewGraph()
+		var as, bs, ids G.Nodes
+		var av, bv [][]float64
+		var iv [][]int
+		for i := 0; i < blocks; i++ {
+			a, b := randParam(r, "a", k, m), randParam(r, "b", k, n)
+			x := idsTensor(r, k, v)
+			as = append(as, G.NodeFromAny(g, a.v, G.WithName(fmt.Sprintf("a%d", i))))
+			bs = append(bs, G.NodeFromAny(g, b.v, G.WithName(fmt.Sprintf("b%d", i))))
+			ids = append(ids, G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("x%d", i))))
+			av, bv, iv = append(av, a.v.Float64s()), append(bv, b.v.Float64s()), append(iv, x.Ints())
+		}
+		prod := G.Must(SumMatMulTN(as, bs))
+		scat := G.Must(ScatterRows(bs, ids, v))
+		sum := G.Must(ColSum(bs...))
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		wantProd, wantScat, wantSum := make([]float64, m*n), make([]float64, v*n), make([]float64, n)
+		for i := 0; i < blocks; i++ {
+			for row := 0; row < k; row++ {
+				for c := 0; c < n; c++ {
+					bval := bv[i][row*n+c]
+					for a := 0; a < m; a++ {
+						wantProd[a*n+c] += av[i][row*m+a] * bval
+					}
+					wantScat[iv[i][row]*n+c] += bval
+					wantSum[c] += bval
+				}
+			}
+		}
+		for _, c := range []struct {
+			name string
+			got  *G.Node
+			want []float64
+		}{{"SumMatMulTN", prod, wantProd}, {"ScatterRows", scat, wantScat}, {"ColSum", sum, wantSum}} {
+			got := c.got.Value().(*tensor.Dense).Float64s()
+			var worst float64
+			for i := range got {
+				worst = math.Max(worst, math.Abs(got[i]-c.want[i]))
+			}
+			// 1e-12: sums of 96 products of N(0, 0.25) values, in float64.
+			if worst > 1e-12 {
+				t.Errorf("%s differs from the written-out sum by %.2e", c.name, worst)
+			}
+		}
+	})
+}

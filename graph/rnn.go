@@ -26,7 +26,7 @@ import (
 // step, which the reverse-mode sweep differentiates last, returns the
 // gradients of W_xh, W_hh and b_h for the whole sequence at once:
 //
-//	dW_hh = [H_0; ...; H_{T-1}]^T [dA_1; ...; dA_T]   (one product, K = T*B)
+//	dW_hh = [H_0; ...; H_{T-1}]^T [dA_1; ...; dA_T]   (SumMatMulTN)
 //	dW_xh = the rows of [dA_1; ...; dA_T] added at the token ids
 //	db_h  = the column sums of [dA_1; ...; dA_T]
 //
@@ -123,7 +123,7 @@ func (o rnnStepOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error
 
 // weightGrads builds the gradients of W_xh, W_hh and b_h over every step
 // of the sequence that was differentiated (a step that does not reach the
-// cost contributes nothing).
+// cost contributes nothing), each as one op over all those steps.
 func (s *rnnSeq) weightGrads() (dwxh, dwhh, dbh *G.Node, err error) {
 	var x, hprev, dA G.Nodes
 	for t, d := range s.dA {
@@ -131,22 +131,13 @@ func (s *rnnSeq) weightGrads() (dwxh, dwhh, dbh *G.Node, err error) {
 			x, hprev, dA = append(x, s.x[t]), append(hprev, s.hprev[t]), append(dA, d)
 		}
 	}
-	dAll, hAll := dA[0], hprev[0]
-	if len(dA) > 1 {
-		if dAll, err = StackRows(dA...); err != nil {
-			return
-		}
-		if hAll, err = StackRows(hprev...); err != nil {
-			return
-		}
-	}
-	if dwhh, err = MatMul(hAll, dAll, true, false); err != nil {
+	if dwhh, err = SumMatMulTN(hprev, dA); err != nil {
 		return
 	}
-	if dwxh, err = ScatterRows(dAll, s.wxh.Shape()[0], x...); err != nil {
+	if dwxh, err = ScatterRows(dA, x, s.wxh.Shape()[0]); err != nil {
 		return
 	}
-	dbh, err = ColSum(dAll)
+	dbh, err = ColSum(dA...)
 	return
 }
 
@@ -257,82 +248,93 @@ func (o actGradOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 // ScatterRows returns the (v, H) matrix whose row j is the sum of the rows
-// of g (N, H) whose token id is j; ids holds the N ids, split over one or
-// more int vectors whose lengths add up to N. It is the gradient of a row
-// gather W[ids] (the one-hot product), adds rows in order and has no
-// gradient of its own.
-func ScatterRows(g *G.Node, v int, ids ...*G.Node) (*G.Node, error) {
-	n := 0
-	for _, x := range ids {
+// of the matrices gs (each (N_i, H)) whose token id is j; ids[i] holds the
+// N_i ids of gs[i]. It is the gradient of a row gather W[ids] (the one-hot
+// product), adds rows in order and has no gradient of its own.
+func ScatterRows(gs, ids G.Nodes, v int) (*G.Node, error) {
+	if len(gs) == 0 || len(gs) != len(ids) {
+		return nil, fmt.Errorf("graph: ScatterRows: want one id vector per matrix, got %d and %d", len(ids), len(gs))
+	}
+	for i, x := range ids {
+		g := gs[i]
 		if x.Dims() != 1 || x.Dtype() != tensor.Int {
 			return nil, fmt.Errorf("graph: ScatterRows: ids must be int vectors, got %v %v", x.Shape(), x.Dtype())
 		}
-		n += x.Shape()[0]
+		if g.Dims() != 2 || g.Shape()[0] != x.Shape()[0] || g.Shape()[1] != gs[0].Shape()[1] {
+			return nil, fmt.Errorf("graph: ScatterRows: matrix %d has shape %v for %d ids; want (%d, %d)", i, g.Shape(), x.Shape()[0], x.Shape()[0], gs[0].Shape()[1])
+		}
 	}
-	if g.Dims() != 2 || g.Shape()[0] != n {
-		return nil, fmt.Errorf("graph: ScatterRows: want g (%d, H) for %d ids, got %v", n, n, g.Shape())
-	}
-	op := scatterOp{opBase{fmt.Sprintf("ScatterRows%d", v)}, v, len(ids), new(outBuf)}
-	return G.ApplyOp(op, append(G.Nodes{g}, ids...)...)
+	op := scatterOp{opBase{fmt.Sprintf("ScatterRows%d/%d", v, len(gs))}, v, len(gs), new(outBuf)}
+	return G.ApplyOp(op, append(append(G.Nodes{}, gs...), ids...)...)
 }
 
 type scatterOp struct {
 	opBase
-	v, nIDs int
-	out     *outBuf
+	v, n int // rows of the result, matrices
+	out  *outBuf
 }
 
-func (o scatterOp) Arity() int { return 1 + o.nIDs }
+func (o scatterOp) Arity() int { return 2 * o.n }
 func (o scatterOp) Type() hm.Type {
 	m := G.TensorType{Dims: 2, Of: hm.TypeVariable('a')}
-	ts := hm.Types{m}
-	for i := 0; i < o.nIDs; i++ {
-		ts = append(ts, G.TensorType{Dims: 1, Of: tensor.Int})
+	ts := make(hm.Types, 2*o.n+1)
+	for i := range ts {
+		ts[i] = m
+		if i >= o.n && i < 2*o.n {
+			ts[i] = G.TensorType{Dims: 1, Of: tensor.Int}
+		}
 	}
-	return hm.NewFnType(append(ts, m)...)
+	return hm.NewFnType(ts...)
 }
 func (o scatterOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{o.v, in[0].(tensor.Shape)[1]}, nil
 }
 
 func (o scatterOp) Do(vals ...G.Value) (G.Value, error) {
-	g, err := dense(o.name, vals[0])
+	gs, err := denses(o.name, vals[:o.n])
 	if err != nil {
 		return nil, err
 	}
-	h := g.Shape()[1]
-	out := o.out.get(g.Dtype(), o.v, h)
-	ids := make([]int, 0, g.Shape()[0])
-	for _, val := range vals[1:] {
-		x, err := labelsOf(o.name, val)
-		if err != nil {
+	ids := make([][]int, o.n)
+	size := 0
+	for i, val := range vals[o.n:] {
+		if ids[i], err = labelsOf(o.name, val); err != nil {
 			return nil, err
 		}
-		ids = append(ids, x...)
-	}
-	for _, id := range ids {
-		if id < 0 || id >= o.v {
-			return nil, fmt.Errorf("graph: %s: token id %d is outside [0, %d)", o.name, id, o.v)
+		for _, id := range ids[i] {
+			if id < 0 || id >= o.v {
+				return nil, fmt.Errorf("graph: %s: token id %d is outside [0, %d)", o.name, id, o.v)
+			}
 		}
+		size += gs[i].DataSize()
 	}
+	h := gs[0].Shape()[1]
+	out := o.out.get(gs[0].Dtype(), o.v, h)
 	// Column blocks: each sum still adds the rows in order.
-	par.Range(h, max(1, h*minParElems/max(g.DataSize(), 1)), func(_, lo, hi int) {
-		switch gd := g.Data().(type) {
+	par.Range(h, max(1, h*minParElems/max(size, 1)), func(_, lo, hi int) {
+		switch d := out.Data().(type) {
 		case []float32:
-			scatterAdd(out.Float32s(), gd, ids, h, lo, hi)
+			for r := 0; r < len(d); r += h {
+				clear(d[r+lo : r+hi])
+			}
+			for i, g := range gs {
+				scatterAdd(d, g.Float32s(), ids[i], h, lo, hi)
+			}
 		case []float64:
-			scatterAdd(out.Float64s(), gd, ids, h, lo, hi)
+			for r := 0; r < len(d); r += h {
+				clear(d[r+lo : r+hi])
+			}
+			for i, g := range gs {
+				scatterAdd(d, g.Float64s(), ids[i], h, lo, hi)
+			}
 		}
 	})
 	return out, nil
 }
 
-// scatterAdd sets columns lo to hi of dst (rows of width h) to zero, then
-// adds those columns of row i of g to row ids[i], in order.
+// scatterAdd adds columns lo to hi of row i of g (rows of width h) to row
+// ids[i] of dst, in order.
 func scatterAdd[T float32 | float64](dst, g []T, ids []int, h, lo, hi int) {
-	for r := 0; r < len(dst); r += h {
-		clear(dst[r+lo : r+hi])
-	}
 	for i, id := range ids {
 		d, src := dst[id*h+lo:id*h+hi], g[i*h+lo:i*h+hi]
 		for j, v := range src {
