@@ -78,20 +78,17 @@ func (o stackOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 }
 
 func (o stackOp) Do(vals ...G.Value) (G.Value, error) {
-	first, err := dense(o.name, vals[0])
+	ins, err := denses(o.name, vals)
 	if err != nil {
 		return nil, err
 	}
-	shape, _ := o.InferShape(first.Shape())
-	out := o.out.get(first.Dtype(), shape...)
-	ins := make([]*tensor.Dense, len(vals))
-	offs := make([]int, len(vals)+1)
-	for i, v := range vals {
-		if ins[i], err = dense(o.name, v); err != nil {
-			return nil, err
-		}
-		offs[i+1] = offs[i] + ins[i].DataSize()
+	shape, _ := o.InferShape(ins[0].Shape())
+	out := o.out.get(ins[0].Dtype(), shape...)
+	offs := make([]int, len(ins)+1)
+	for i, d := range ins {
+		offs[i+1] = offs[i] + d.DataSize()
 	}
+	// Blocks of inputs that copy at least minParElems values each.
 	par.Range(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
 			copyInto(out, ins[i], offs[i])
