@@ -20,14 +20,29 @@ import (
 	"time"
 )
 
-// spin is how long a helper polls for the next job before it parks.
-const spin = 100 * time.Microsecond
+// spin is how long a helper polls for the next job before it parks;
+// waitSpin how long the caller polls for the helpers to finish before it
+// blocks.
+const (
+	spin     = 100 * time.Microsecond
+	waitSpin = 20 * time.Microsecond
+)
+
+// Jobs run on the caller alone for soloFor when the average wait for the
+// helpers exceeds slowLimit times the caller's own work, or the average
+// share of jobs no helper took a part of exceeds missLimit (see watch).
+const (
+	slowLimit = 0.5
+	missLimit = 0.5
+	soloFor   = 200 * time.Millisecond
+)
 
 type job struct {
 	f    func(int)
 	n    int32
 	next atomic.Int32  // next unclaimed part
 	done atomic.Int32  // parts finished
+	help atomic.Int32  // parts the helpers ran
 	fin  chan struct{} // receives one token when the last part is done
 }
 
@@ -38,6 +53,11 @@ type pool struct {
 	gen     atomic.Uint64
 	helpers []*helper
 	fin     chan struct{}
+
+	// slow, missed and soloUntil belong to the caller (under mu); see
+	// watch.
+	slow, missed float64
+	soloUntil    time.Time
 }
 
 type helper struct {
@@ -97,6 +117,13 @@ func Range(n, minBlock int, f func(i, lo, hi int)) {
 func (q *pool) do(n int, f func(int)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	start := time.Now()
+	if start.Before(q.soloUntil) {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
 	j := &job{f: f, n: int32(n), fin: q.fin}
 	q.cur.Store(j)
 	q.gen.Add(1)
@@ -110,7 +137,8 @@ func (q *pool) do(n int, f func(int)) {
 	}
 	j.work()
 	// A helper may still be on its last part: poll briefly, then block.
-	deadline := time.Now().Add(spin)
+	own := time.Now()
+	deadline := own.Add(waitSpin)
 	for polls := 1; j.done.Load() < j.n; polls++ {
 		if polls%256 == 0 && time.Now().After(deadline) {
 			break
@@ -118,16 +146,43 @@ func (q *pool) do(n int, f func(int)) {
 	}
 	<-j.fin
 	q.cur.Store(nil)
+	q.watch(own.Sub(start), time.Since(own), j.help.Load() > 0)
+}
+
+// watch decides whether sharing jobs pays. On free cores a spinning
+// helper takes its part of nearly every job at once, and the caller hardly
+// waits for it, since parts are of equal size. When the machine is busy, a
+// helper that does not get a core of its own shows up as jobs it did not
+// help with (the caller ran every part: the helper was not running), or as
+// long waits for a part it took (it lost its core mid-part); its polling
+// then only takes time slices from the caller. Then, for soloFor, every job
+// runs on the caller alone and the helpers park; after that sharing is
+// tried again. The share of missed jobs is averaged over about 20 jobs, so
+// the few a parked helper misses while it wakes (at the start of each
+// minibatch) do not count.
+func (q *pool) watch(own, wait time.Duration, helped bool) {
+	r := min(float64(wait)/float64(max(own, time.Microsecond)), 4)
+	q.slow = 0.9*q.slow + 0.1*r
+	miss := 1.0
+	if helped {
+		miss = 0
+	}
+	q.missed = 0.95*q.missed + 0.05*miss
+	if q.slow > slowLimit || q.missed > missLimit {
+		q.slow, q.missed = 0, 0
+		q.soloUntil = time.Now().Add(soloFor)
+	}
 }
 
 // work claims and runs parts until none is left; whoever finishes the last
 // part signals fin.
-func (j *job) work() {
+func (j *job) work() (parts int32) {
 	for {
 		i := j.next.Add(1) - 1
 		if i >= j.n {
-			return
+			return parts
 		}
+		parts++
 		j.f(int(i))
 		if j.done.Add(1) == j.n {
 			j.fin <- struct{}{}
@@ -170,7 +225,7 @@ func (q *pool) run(h *helper) {
 			return
 		}
 		if j != nil {
-			j.work()
+			j.help.Add(j.work())
 		}
 	}
 }
