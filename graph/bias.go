@@ -16,10 +16,13 @@ func AddBias(x, b *G.Node) (*G.Node, error) {
 	if x.Dims() != 2 || b.Dims() != 1 || x.Shape()[1] != b.Shape()[0] {
 		return nil, fmt.Errorf("graph: AddBias: want x (N, H) and b (H), got %v and %v", x.Shape(), b.Shape())
 	}
-	return G.ApplyOp(addBiasOp{opBase{"AddBias"}}, x, b)
+	return G.ApplyOp(addBiasOp{opBase{"AddBias"}, new(outBuf)}, x, b)
 }
 
-type addBiasOp struct{ opBase }
+type addBiasOp struct {
+	opBase
+	out *outBuf
+}
 
 func (addBiasOp) Arity() int { return 2 }
 func (addBiasOp) Type() hm.Type {
@@ -33,13 +36,11 @@ func (addBiasOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (addBiasOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (addBiasOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	db, err := G.Sum(grad, 0)
+	db, err := ColSum(grad)
 	return G.Nodes{grad, db}, err
 }
 
-func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
-
-func (o addBiasOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) {
 	x, err := dense(o.name, vals[0])
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func (o addBiasOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, er
 	if err != nil {
 		return nil, err
 	}
-	out := reuse(prealloc, x.Dtype(), x.Shape()...)
+	out := o.out.get(x.Dtype(), x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
 		addRows(out.Float32s(), xd, b.Float32s())

@@ -20,4 +20,23 @@
 // backward pass, or many steps summarised. ModelDOT and Render serve
 // notebooks, WriteDOTFile commands. When the machine fails, Run returns a
 // MachineError naming a DOT file of the failing node's neighbourhood.
+// # Speed
+//
+// The RNN's time step is one op, RNNStep: the one-hot product X_t W_xh is
+// a gather of rows, the bias is written with it, H_{t-1} W_hh is added by
+// one BLAS call and tanh is applied in place. Its gradient computes each
+// step's data gradient, and the weight gradients of all steps at once from
+// the sequence's first step: W_hh's is one op over all T*B rows (the BLAS
+// accumulates the steps' products in place) instead of T products summed
+// by Gorgonia's Add nodes. The output layer is one op (Linear) over all
+// T*B rows.
+//
+// Every op of this package keeps its output tensor from one run to the
+// next (Gorgonia's TapeMachine.Reset drops register values, so ops that
+// use the value they are offered re-allocate it on every minibatch), and
+// large products and elementwise passes are split over the cores (package
+// internal/par) in blocks that do not depend on the scheduling, so a run
+// is reproducible bit for bit. Matrix products go to the BLAS the build
+// selects: gonum's pure Go by default, OpenBLAS with -tags openblas (see
+// BLAS and docs/performance.md).
 package graph

@@ -139,23 +139,22 @@ func forward(t *testing.T, kind string, steps int, opts graph.DOTOptions) *parse
 
 // TestDOTCountsPerStep pins what the forward view draws per time step.
 //
-// RNN, per step t (8 nodes, 12 edges):
+// RNN, per step t (4 nodes, 8 edges): the step is one fused op, RNNStep
+// (row gather for X_t W_xh, + H_{t-1} W_hh, + b_h, tanh), drawn as H_t.
 //
-//	nodes: X_t, gather rows (X_t W_xh as a row lookup), × (H_{t-1} W_hh),
-//	       +, + bias (b_h), H_t (tanh), the waypoint where H_{t-1} enters
-//	       the step, and the view O_t (rows of O).
-//	edges: W_xh -> gather, X_t -> gather, H_{t-1} -> waypoint,
-//	       waypoint -> ×, W_hh -> ×, gather -> +, × -> +, + -> + bias,
-//	       b_h -> + bias, + bias -> H_t, H_t -> stack rows, O -> O_t.
+//	nodes: X_t, H_t, the waypoint where H_{t-1} enters the step, and the
+//	       view O_t (rows of O).
+//	edges: X_t -> H_t, W_xh -> H_t, W_hh -> H_t, b_h -> H_t,
+//	       H_{t-1} -> waypoint, waypoint -> H_t, H_t -> stack rows, O -> O_t.
 //
-// Plus, once (11 nodes, 6 edges): the parameters W_xh, W_hh, b_h, W_hq,
-// b_q, the initial state H_0, the output layer (stack rows, × W_hq,
-// O = + b_q), the labels Y and the loss; edges stack -> ×, W_hq -> ×,
-// × -> O, b_q -> O, O -> loss, Y -> loss.
+// Plus, once (10 nodes, 5 edges): the parameters W_xh, W_hh, b_h, W_hq,
+// b_q, the initial state H_0, the output layer (stack rows, O = Linear
+// with W_hq and b_q), the labels Y and the loss; edges stack -> O,
+// W_hq -> O, b_q -> O, O -> loss, Y -> loss.
 //
 // MLP, per step (5 nodes, 7 edges): X_t, gather rows, + bias, H_t, O_t;
 // W_xh -> gather, X_t -> gather, gather -> + bias, b_h -> + bias,
-// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (9 nodes, 6 edges): the
+// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (8 nodes, 5 edges): the
 // same as the RNN without W_hh and H_0.
 func TestDOTCountsPerStep(t *testing.T) {
 	for _, c := range []struct {
@@ -163,8 +162,8 @@ func TestDOTCountsPerStep(t *testing.T) {
 		nodesPerStep, edgesPerStep     int
 		nodesOnce, edgesOnce, clusters int
 	}{
-		{"rnn", 8, 12, 11, 6, 1},
-		{"mlp", 5, 7, 9, 6, 1},
+		{"rnn", 4, 8, 10, 5, 1},
+		{"mlp", 5, 7, 8, 5, 1},
 	} {
 		for _, steps := range []int{2, 3, 5} {
 			p := forward(t, c.kind, steps, graph.DOTOptions{})
@@ -198,10 +197,10 @@ func TestDOTSummaryCounts(t *testing.T) {
 		nodes, edges int
 		midIn        []string
 	}{
-		// 11 + 4*8 + 3 nodes; 6 + 4*12 + 7 edges (W_xh, W_hh, b_h, X, H_2 in; stack, O_t out)
-		{kind: "rnn", nodes: 46, edges: 61, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
-		// 9 + 4*5 + 3 nodes; 6 + 4*7 + 5 edges
-		{kind: "mlp", nodes: 32, edges: 39, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
+		// 10 + 4*4 + 3 nodes; 5 + 4*8 + 7 edges (W_xh, W_hh, b_h, X, H_2 in; stack, O_t out)
+		{kind: "rnn", nodes: 29, edges: 44, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
+		// 8 + 4*5 + 3 nodes; 5 + 4*7 + 5 edges
+		{kind: "mlp", nodes: 31, edges: 38, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
 	} {
 		p := forward(t, c.kind, 35, graph.DOTOptions{Summarize: 2})
 		if len(p.nodes) != c.nodes || len(p.edges) != c.edges {
@@ -277,7 +276,8 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 		}
 	}
 	// The hidden state passes from step to step: H_{t-1} enters step t
-	// through a waypoint and reaches its product with W_hh.
+	// through a waypoint and reaches the step's op, H_t (RNNStep computes
+	// H_{t-1} W_hh inside).
 	for i := 1; i <= 3; i++ {
 		prev := "H_" + strconv.Itoa(i-1)
 		var w string
@@ -293,7 +293,7 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			t.Fatalf("%s does not enter step %d", prev, i)
 		}
 		es := p.out(w)
-		if len(es) != 1 || p.nodes[es[0].to]["label"] != "×" || !p.inCluster("cluster_step_"+strconv.Itoa(i), es[0].to) {
+		if len(es) != 1 || es[0].to != "H_"+strconv.Itoa(i) {
 			t.Errorf("the state entering step %d goes to %v", i, es)
 		}
 	}
@@ -325,21 +325,23 @@ func mustDOT(t *testing.T, kind string, steps int, opts graph.DOTOptions) []byte
 // TestDOTGradCountsPerStep pins what -grad adds per time step: the
 // difference between 4 and 3 steps (and 5 and 4) is one backward step.
 //
-// RNN, 12 nodes and 22 edges per backward step, on top of the forward 8
-// and 12: H_t ⊙ H_t (1 edge: H_t), 1 - that = tanh' (2: the constant 1
-// and ⊙), the delta δ_t = tanh' ⊙ ∂loss/∂H_t (2), its column sum, b_h's
-// part (1), δ_t W_hhᵀ, the gradient sent to H_{t-1} (2), H_{t-1}ᵀ δ_t,
-// W_hh's part (2), the scatter of δ_t into W_xh's rows (3: W_xh, δ_t,
-// X_t), the slice of ∂loss/∂(stacked H) for step t (1), ∂loss/∂H_t = that
-// slice + the gradient from step t+1 (2), and the three sums accumulating
-// W_xh's, W_hh's and b_h's gradients over the steps (2 each).
-// MLP, 8 nodes and 14 edges (forward 5 and 7): the same without anything
-// through W_hh or H_{t-1}.
+// RNN, 4 nodes and 12 edges per backward step, on top of the forward 4
+// and 8: dA_t = tanh'(H_t) ⊙ ∂loss/∂H_t (ActGrad; 2 edges: H_t and the
+// gradient), dA_t W_hhᵀ, the gradient sent to H_{t-1} (2: dA_t, W_hh), the
+// slice of ∂loss/∂(stacked H) for step t (1), ∂loss/∂H_t = that slice + the
+// gradient from step t+1 (2); and the step's inputs to the three ops that
+// make the weight gradients of all steps at once: H_{t-1} and dA_t into
+// W_hh's (Σ H_{t-1}ᵀ dA_t, 2), dA_t and X_t into W_xh's row scatter (2),
+// dA_t into b_h's column sum (1).
+// MLP, 8 nodes and 14 edges (forward 5 and 7): tanh' (2 nodes: H ⊙ H and
+// 1 - that; 3 edges), δ_t (2), its column sum (1), the scatter into W_xh's
+// rows (3), the slice of the stacked gradient (1), and the sums
+// accumulating W_xh's and b_h's gradients over the steps (2 each).
 func TestDOTGradCountsPerStep(t *testing.T) {
 	for _, c := range []struct {
 		kind         string
 		nodes, edges int
-	}{{"rnn", 8 + 12, 12 + 22}, {"mlp", 5 + 8, 7 + 14}} {
+	}{{"rnn", 4 + 4, 8 + 12}, {"mlp", 5 + 8, 7 + 14}} {
 		var n, e []int
 		for _, steps := range []int{3, 4, 5} {
 			p := forward(t, c.kind, steps, graph.DOTOptions{Grad: true})
@@ -446,10 +448,14 @@ func TestRunWritesFailingNeighbourhood(t *testing.T) {
 		t.Fatal(rerr)
 	}
 	p := parse(t, data)
-	// Radius 2 around the loss: O and Y, what O is made of (× and b_q),
-	// and what else reads O and Y (the gradient of the cross-entropy).
-	if len(p.nodes) != 6 {
-		t.Errorf("%d nodes around the loss, want 6: %v", len(p.nodes), keys(p.nodes))
+	// Radius 2 around the loss (11 nodes): the loss; at distance 1 its
+	// inputs O and Y and its reader, the cross-entropy's gradient (which
+	// reuses the softmax the forward pass kept); at distance 2 what O is
+	// made of (stack rows, W_hq, b_q: O is one Linear op), the gradient's
+	// other input (the constant 1 that G.Grad seeds) and its three readers
+	// (Linear's gradients dH = G W_hqᵀ, dW_hq = Hᵀ G and db_q).
+	if len(p.nodes) != 11 {
+		t.Errorf("%d nodes around the loss, want 11: %v", len(p.nodes), keys(p.nodes))
 	}
 	if p.nodes["loss"]["fillcolor"] != "#ff6b6b" {
 		t.Errorf("the failing node is not red: %v", p.nodes["loss"])

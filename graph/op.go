@@ -69,15 +69,6 @@ func newScalar(dt tensor.Dtype, v float64) G.Value {
 	return G.NewF64(v)
 }
 
-// reuse returns prealloc if it is a Dense of the wanted dtype and shape,
-// else a new zeroed tensor.
-func reuse(prealloc G.Value, dt tensor.Dtype, shape ...int) *tensor.Dense {
-	if d, ok := prealloc.(*tensor.Dense); ok && d.Dtype() == dt && d.Shape().Eq(tensor.Shape(shape)) {
-		return d
-	}
-	return tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
-}
-
 // labelsOf asserts that v is an int vector.
 func labelsOf(op string, v G.Value) ([]int, error) {
 	d, ok := v.(*tensor.Dense)

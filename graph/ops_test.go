@@ -1,4 +1,4 @@
-package graph_test
+package graph
 
 import (
 	"fmt"
@@ -6,196 +6,372 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/unroll/unroll/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/blas"
 )
 
-func randDense(r *rand.Rand, dt tensor.Dtype, shape ...int) *tensor.Dense {
-	t := tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
-	switch d := t.Data().(type) {
-	case []float64:
-		for i := range d {
-			d[i] = r.NormFloat64()
-		}
-	case []float32:
-		for i := range d {
-			d[i] = float32(r.NormFloat64())
-		}
-	}
-	return t
+// The finite-difference checks of this file build a small float64 graph
+// around the op under test, reduce its output to the scalar
+// L = sum(out .* R) with a fixed random R (so every output entry matters
+// with a different weight), and compare the symbolic gradient of every
+// differentiable input (G.Grad, run on a TapeMachine) with the central
+// difference (L(p+eps) - L(p-eps)) / 2eps of the same machine, entry by
+// entry (100 random entries of the larger inputs).
+
+// fdEps: truncation error ~eps^2 * L”' ~ 1e-10 and round-off
+// ~1e-16 * |L| / eps ~ 1e-11 for the values used here (|L| < 100).
+const fdEps = 1e-5
+
+// fdTol is the foundation issue's bound on the relative error.
+const fdTol = 1e-6
+
+// fdParam is an input of the checked graph with its values.
+type fdParam struct {
+	name  string
+	shape []int
+	v     *tensor.Dense
 }
 
-// checkGrad builds cost = build(inputs) on float64 inputs, takes G.Grad and
-// compares every entry of every input's gradient with a central finite
-// difference. eps 1e-5 keeps truncation (~eps^2) and round-off
-// (~1e-16/eps) near 1e-10, far below the 1e-6 bound of the foundation issue.
-func checkGrad(t *testing.T, inputs []*tensor.Dense, build func(g *G.ExprGraph, in G.Nodes) (*G.Node, error)) {
+func randParam(r *rand.Rand, name string, shape ...int) fdParam {
+	t := tensor.New(tensor.Of(tensor.Float64), tensor.WithShape(shape...))
+	for i, d := 0, t.Float64s(); i < len(d); i++ {
+		d[i] = r.NormFloat64() * 0.5 // N(0, 0.25): gradients well above noise
+	}
+	return fdParam{name, shape, t}
+}
+
+func idsTensor(r *rand.Rand, n, v int) *tensor.Dense {
+	ids := make([]int, n)
+	for i := range ids {
+		ids[i] = r.IntN(v)
+	}
+	ids[0], ids[n-1] = 0, 0 // a repeated id: its gradient rows must add
+	return tensor.New(tensor.WithShape(n), tensor.WithBacking(ids))
+}
+
+// checkFD builds build(g, nodes) over the params, then checks every
+// param's gradient against finite differences.
+func checkFD(t *testing.T, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error)) {
+	checkFDEps(t, fdEps, params, build)
+}
+
+// checkFDEps is checkFD with step eps.
+func checkFDEps(t *testing.T, eps float64, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error)) {
 	t.Helper()
 	g := G.NewGraph()
-	var nodes G.Nodes
-	for i, v := range inputs {
-		// Distinct names matter: Gorgonia merges unnamed input nodes of
-		// the same type and shape into one node.
-		nodes = append(nodes, G.NodeFromAny(g, v, G.WithName(fmt.Sprintf("in%d", i))))
+	nodes := make(G.Nodes, len(params))
+	for i, p := range params {
+		nodes[i] = G.NodeFromAny(g, p.v, G.WithName(p.name))
 	}
-	cost, err := build(g, nodes)
+	out, err := build(g, nodes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var costV G.Value
-	G.Read(cost, &costV)
-	if _, err := G.Grad(cost, nodes...); err != nil {
+	r := rand.New(rand.NewPCG(9, 9))
+	var loss *G.Node
+	if out.IsScalar() {
+		loss = G.Must(G.Mul(out, G.NewConstant(1.3)))
+	} else {
+		w := randParam(r, "R", out.Shape()...)
+		loss = G.Must(G.Sum(G.Must(G.HadamardProd(out, G.NodeFromAny(g, w.v, G.WithName("R"))))))
+	}
+	var lossV G.Value
+	G.Read(loss, &lossV)
+	if _, err := G.Grad(loss, nodes...); err != nil {
 		t.Fatal(err)
 	}
 	vm := G.NewTapeMachine(g, G.BindDualValues(nodes...))
 	defer vm.Close()
 	run := func() float64 {
+		for _, n := range nodes {
+			if gv, err := n.Grad(); err == nil {
+				if d, ok := gv.(*tensor.Dense); ok {
+					d.Zero()
+				}
+			}
+		}
 		vm.Reset()
 		if err := vm.RunAll(); err != nil {
 			t.Fatal(err)
 		}
-		switch v := costV.(type) {
-		case *G.F64:
-			return float64(*v)
-		case *tensor.Dense:
-			return v.Data().(float64)
+		l, err := scalarOf("test", lossV)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Fatalf("cost is %T", costV)
-		return 0
+		return l
 	}
 	run()
-	sym := make([][]float64, len(nodes))
+	// Every gradient is read before any input is perturbed: the gradient
+	// of one input depends on the values of the others.
+	syms := make([][]float64, len(nodes))
 	for i, n := range nodes {
 		gv, err := n.Grad()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("%s: %v", n.Name(), err)
 		}
-		sym[i] = append([]float64(nil), gv.(*tensor.Dense).Float64s()...)
+		syms[i] = append([]float64(nil), gv.(*tensor.Dense).Float64s()...)
 	}
-	const eps = 1e-5
-	for i, v := range inputs {
-		d := v.Float64s()
+	for i, sym := range syms {
+		d := params[i].v.Float64s()
 		worst := 0.0
-		for k := range d {
-			orig := d[k]
-			d[k] = orig + eps
+		// Large inputs: 100 entries drawn at random keep the test short.
+		entries := r.Perm(len(d))[:min(len(d), 100)]
+		for _, j := range entries {
+			orig := d[j]
+			d[j] = orig + eps
 			lp := run()
-			d[k] = orig - eps
+			d[j] = orig - eps
 			lm := run()
-			d[k] = orig
-			num := (lp - lm) / (2 * eps)
-			rel := math.Abs(num-sym[i][k]) / math.Max(math.Max(math.Abs(num), math.Abs(sym[i][k])), 1e-8)
-			worst = math.Max(worst, rel)
+			d[j] = orig
+			if e := relErr(sym[j], (lp-lm)/(2*eps)); e > worst {
+				worst = e
+			}
 		}
-		if worst > 1e-6 {
-			t.Errorf("input %d: max relative error %.3e > 1e-6", i, worst)
+		t.Logf("%-4s max relative error %.2e", params[i].name, worst)
+		if worst > fdTol {
+			t.Errorf("%s: symbolic gradient differs from finite differences: max relative error %.3e > %g", params[i].name, worst, fdTol)
 		}
 	}
 }
 
-// sumTimes returns sum(x .* w) for a fixed random w: a scalar cost whose
-// gradient with respect to x is w, so every entry of x's gradient matters.
-func sumTimes(x *G.Node, r *rand.Rand) (*G.Node, error) {
-	w := G.NodeFromAny(x.Graph(), randDense(r, tensor.Float64, x.Shape()...), G.WithName("w"))
-	p, err := G.HadamardProd(x, w)
-	if err != nil {
-		return nil, err
-	}
-	return G.Sum(p)
+// relErr is |a-b| / max(|a|, |b|) with a floor of 1e-8 on the denominator,
+// so that entries whose gradient is zero on both sides agree.
+func relErr(a, b float64) float64 {
+	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-8)
 }
 
-func TestSoftmaxCrossEntropyGradient(t *testing.T) {
+// bothSplits runs f with the products done in one BLAS call and, as the
+// openblas build does, split into blocks over goroutines.
+func bothSplits(t *testing.T, f func(t *testing.T)) {
+	old := blas.SplitGemm
+	defer func() { blas.SplitGemm = old }()
+	for _, split := range []bool{false, true} {
+		blas.SplitGemm = split
+		t.Run(fmt.Sprintf("split=%v", split), f)
+	}
+}
+
+func TestMatMulFD(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 1))
-	labels := tensor.New(tensor.WithBacking([]int{2, 0, 4, 4, 1}))
-	// N(0,1) logits: no probability falls much below 1e-3, so every
-	// gradient entry stays far above the finite difference's round-off
-	// (about 1e-16*loss/eps = 1e-11).
-	logits := randDense(r, tensor.Float64, 5, 5)
-	checkGrad(t, []*tensor.Dense{logits}, func(g *G.ExprGraph, in G.Nodes) (*G.Node, error) {
-		return graph.SoftmaxCrossEntropy(in[0], G.NodeFromAny(g, labels))
+	bothSplits(t, func(t *testing.T) {
+		// (m, k, n) = (3, 4, 5) is small; (40, 300, 96) is above
+		// minSplitFlops (2*40*300*96 = 2.3M), so it is split into blocks
+		// when splitting is on: by columns, and by rows for n = 20.
+		for _, s := range [][3]int{{3, 4, 5}, {40, 300, 96}, {96, 300, 20}} {
+			m, k, n := s[0], s[1], s[2]
+			for _, ta := range []bool{false, true} {
+				for _, tb := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%dx%dx%d-%s%s", m, k, n, transName(ta), transName(tb)), func(t *testing.T) {
+						as, bs := []int{m, k}, []int{k, n}
+						if ta {
+							as = []int{k, m}
+						}
+						if tb {
+							bs = []int{n, k}
+						}
+						// L is linear in A and in B, so the central
+						// difference has no truncation error at any step;
+						// eps 1e-2 keeps the round-off of L's sums over
+						// K = 300 terms (about 1e-16 * 1e3 / eps) at 1e-11.
+						checkFDEps(t, 1e-2, []fdParam{randParam(r, "A", as...), randParam(r, "B", bs...)},
+							func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return MatMul(p[0], p[1], ta, tb) })
+					})
+				}
+			}
+		}
 	})
 }
 
-func TestAddBiasGradient(t *testing.T) {
+func TestLinearFD(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
-	checkGrad(t, []*tensor.Dense{randDense(r, tensor.Float64, 4, 3), randDense(r, tensor.Float64, 3)},
-		func(g *G.ExprGraph, in G.Nodes) (*G.Node, error) {
-			s, err := graph.AddBias(in[0], in[1])
-			if err != nil {
-				return nil, err
-			}
-			return sumTimes(s, r)
+	checkFD(t, []fdParam{randParam(r, "x", 6, 4), randParam(r, "W", 4, 3), randParam(r, "b", 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return Linear(p[0], p[1], p[2]) })
+}
+
+func TestAddBiasFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	checkFD(t, []fdParam{randParam(r, "x", 5, 3), randParam(r, "b", 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return AddBias(p[0], p[1]) })
+}
+
+func TestStackRowsFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	checkFD(t, []fdParam{randParam(r, "a", 2, 3), randParam(r, "b", 1, 3), randParam(r, "c", 4, 3)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return StackRows(p...) })
+}
+
+func TestSoftmaxCrossEntropyFD(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	labels := idsTensor(r, 6, 4)
+	checkFD(t, []fdParam{randParam(r, "O", 6, 4)},
+		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) {
+			y := G.NodeFromAny(g, labels, G.WithName("Y"))
+			return SoftmaxCrossEntropy(p[0], y)
 		})
 }
 
-func TestStackRowsGradient(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 3))
-	// 3 blocks of 100 rows: 300 stacked rows, past the ~256 where
-	// Gorgonia's Concat gradient goes wrong.
-	ins := []*tensor.Dense{randDense(r, tensor.Float64, 100, 2), randDense(r, tensor.Float64, 100, 2), randDense(r, tensor.Float64, 100, 2)}
-	checkGrad(t, ins, func(g *G.ExprGraph, in G.Nodes) (*G.Node, error) {
-		s, err := graph.StackRows(in...)
-		if err != nil {
-			return nil, err
+// TestRNNStepFD checks RNNStep chains: the weight gradients of a whole
+// sequence come from its first step, so chains of several lengths are
+// checked, from an initial state that is an input (not differentiated)
+// and from one computed from a parameter (differentiated), with every
+// step's output used (through StackRows, as Unroll does) or only the last.
+func TestRNNStepFD(t *testing.T) {
+	const v, h, b = 5, 4, 3
+	bothSplits(t, func(t *testing.T) {
+		for _, act := range []Activation{Tanh, ReLU} {
+			for _, steps := range []int{1, 2, 5} {
+				for _, h0Param := range []bool{false, true} {
+					for _, allOut := range []bool{true, false} {
+						name := fmt.Sprintf("%v-T%d-h0param=%v-allOut=%v", act, steps, h0Param, allOut)
+						t.Run(name, func(t *testing.T) {
+							r := rand.New(rand.NewPCG(uint64(steps), 6))
+							xs := make([]*tensor.Dense, steps)
+							for i := range xs {
+								xs[i] = idsTensor(r, b, v)
+							}
+							h0 := randParam(r, "H0", b, h)
+							params := []fdParam{randParam(r, "Wxh", v, h), randParam(r, "Whh", h, h), randParam(r, "bh", h)}
+							if h0Param {
+								params = append(params, h0)
+							}
+							checkFD(t, params, func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) {
+								var state *G.Node
+								if h0Param {
+									// H_0 = 1.5 * param: computed, so differentiated
+									state = G.Must(G.Mul(p[3], G.NewConstant(1.5)))
+								} else {
+									state = G.NodeFromAny(g, h0.v, G.WithName("H_0")) // an input
+								}
+								var hs G.Nodes
+								for i, x := range xs {
+									xn := G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("X_%d", i+1)))
+									var err error
+									if state, err = RNNStep(xn, state, p[0], p[1], p[2], act); err != nil {
+										return nil, err
+									}
+									hs = append(hs, state)
+								}
+								if !allOut || len(hs) == 1 {
+									return state, nil
+								}
+								return StackRows(hs...)
+							})
+						})
+					}
+				}
+			}
 		}
-		return sumTimes(s, r)
 	})
 }
 
-// TestSoftmaxCrossEntropyLargeLogits: float32 logits of +-1000 are far past
-// exp's float32 range (about 88.7), where Gorgonia's SoftMax returns NaN.
-// The loss must be finite and exact: for a row (1000, -1000, 0) the
-// log-sum-exp is 1000 + log(1 + e^-2000 + e^-1000) = 1000 in any precision,
-// so the loss of label 0 is 0, of label 1 is 2000 and of label 2 is 1000.
+// TestSoftmaxCrossEntropyLargeLogits: float32 logits far beyond exp's range
+// (up to 1000) must give the loss and gradient computed in float64 from the
+// same values, where Gorgonia's SoftMax kernel gives NaN from about 88.
 func TestSoftmaxCrossEntropyLargeLogits(t *testing.T) {
-	for _, tc := range []struct {
-		label int
-		want  float64
-	}{{0, 0}, {1, 2000}, {2, 1000}} {
-		g := G.NewGraph()
-		x := G.NodeFromAny(g, tensor.New(tensor.WithShape(1, 3), tensor.WithBacking([]float32{1000, -1000, 0})), G.WithName("x"))
-		y := G.NodeFromAny(g, tensor.New(tensor.WithShape(1), tensor.WithBacking([]int{tc.label})), G.WithName("y"))
-		loss, err := graph.SoftmaxCrossEntropy(x, y)
-		if err != nil {
-			t.Fatal(err)
+	logits := []float32{1000, 999, -5, 88, 89, 90, 0, 0, 500}
+	labels := []int{1, 0, 2}
+	g := G.NewGraph()
+	o := G.NodeFromAny(g, tensor.New(tensor.WithShape(3, 3), tensor.WithBacking(logits)), G.WithName("O"))
+	y := G.NodeFromAny(g, tensor.New(tensor.WithShape(3), tensor.WithBacking(labels)), G.WithName("Y"))
+	loss := G.Must(SoftmaxCrossEntropy(o, y))
+	var lossV G.Value
+	G.Read(loss, &lossV)
+	if _, err := G.Grad(loss, o); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(o))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	wantGrad := make([]float64, 9)
+	for i, lab := range labels {
+		row := logits[i*3 : i*3+3]
+		m := math.Inf(-1)
+		for _, z := range row {
+			m = math.Max(m, float64(z))
 		}
-		if _, err := G.Grad(loss, x); err != nil {
-			t.Fatal(err)
+		var s float64
+		for _, z := range row {
+			s += math.Exp(float64(z) - m)
 		}
-		vm := G.NewTapeMachine(g, G.BindDualValues(x))
-		if err := vm.RunAll(); err != nil {
-			t.Fatal(err)
+		want += (m + math.Log(s) - float64(row[lab])) / 3
+		for j, z := range row {
+			wantGrad[i*3+j] = math.Exp(float64(z)-m) / s / 3
 		}
-		got := float64(*loss.Value().(*G.F32))
-		if got != tc.want {
-			t.Errorf("label %d: loss %v, want exactly %v", tc.label, got, tc.want)
+		wantGrad[i*3+lab] -= 1.0 / 3
+	}
+	got, _ := scalarOf("test", lossV)
+	// 1e-6: the loss is rounded to float32 once (relative 6e-8 of ~1).
+	if math.Abs(got-want) > 1e-6 {
+		t.Errorf("loss %v, want %v", got, want)
+	}
+	gv, _ := o.Grad()
+	for i, v := range gv.(*tensor.Dense).Float32s() {
+		// 1e-7: each entry is rounded to float32 once (|entry| <= 1/3).
+		if math.Abs(float64(v)-wantGrad[i]) > 1e-7 {
+			t.Errorf("gradient[%d] = %v, want %v", i, v, wantGrad[i])
 		}
-		gv, _ := x.Grad()
-		// softmax is (1, 0, 0) to float32 precision: gradient = p - onehot.
-		want := []float32{1, 0, 0}
-		want[tc.label]--
-		for i, v := range gv.(*tensor.Dense).Float32s() {
-			if math.IsNaN(float64(v)) || v != want[i] {
-				t.Errorf("label %d: gradient %v, want %v", tc.label, gv, want)
-				break
-			}
-		}
-		vm.Close()
 	}
 }
 
-func TestSoftmaxCrossEntropyRejectsBadLabel(t *testing.T) {
-	g := G.NewGraph()
-	x := G.NodeFromAny(g, tensor.New(tensor.WithShape(1, 3), tensor.WithBacking([]float64{1, 2, 3})))
-	y := G.NodeFromAny(g, tensor.New(tensor.WithShape(1), tensor.WithBacking([]int{3})))
-	loss, err := graph.SoftmaxCrossEntropy(x, y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = loss
-	vm := G.NewTapeMachine(g)
-	if err := vm.RunAll(); err == nil {
-		t.Fatal("label 3 with 3 classes: want an error")
-	}
+// TestWeightGradOps checks SumMatMulTN, ScatterRows and ColSum over
+// several blocks against the same sums written out, with and without
+// splitting the work.
+func TestWeightGradOps(t *testing.T) {
+	const blocks, k, m, n, v = 3, 32, 40, 600, 5 // 2*m*n*k*blocks = 4.6M: above minSplitFlops
+	bothSplits(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(7, 7))
+		g := G.NewGraph()
+		var as, bs, ids G.Nodes
+		var av, bv [][]float64
+		var iv [][]int
+		for i := 0; i < blocks; i++ {
+			a, b := randParam(r, "a", k, m), randParam(r, "b", k, n)
+			x := idsTensor(r, k, v)
+			as = append(as, G.NodeFromAny(g, a.v, G.WithName(fmt.Sprintf("a%d", i))))
+			bs = append(bs, G.NodeFromAny(g, b.v, G.WithName(fmt.Sprintf("b%d", i))))
+			ids = append(ids, G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("x%d", i))))
+			av, bv, iv = append(av, a.v.Float64s()), append(bv, b.v.Float64s()), append(iv, x.Ints())
+		}
+		prod := G.Must(SumMatMulTN(as, bs))
+		scat := G.Must(ScatterRows(bs, ids, v))
+		sum := G.Must(ColSum(bs...))
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		wantProd, wantScat, wantSum := make([]float64, m*n), make([]float64, v*n), make([]float64, n)
+		for i := 0; i < blocks; i++ {
+			for row := 0; row < k; row++ {
+				for c := 0; c < n; c++ {
+					bval := bv[i][row*n+c]
+					for a := 0; a < m; a++ {
+						wantProd[a*n+c] += av[i][row*m+a] * bval
+					}
+					wantScat[iv[i][row]*n+c] += bval
+					wantSum[c] += bval
+				}
+			}
+		}
+		for _, c := range []struct {
+			name string
+			got  *G.Node
+			want []float64
+		}{{"SumMatMulTN", prod, wantProd}, {"ScatterRows", scat, wantScat}, {"ColSum", sum, wantSum}} {
+			got := c.got.Value().(*tensor.Dense).Float64s()
+			var worst float64
+			for i := range got {
+				worst = math.Max(worst, math.Abs(got[i]-c.want[i]))
+			}
+			// 1e-12: sums of 96 products of N(0, 0.25) values, in float64.
+			if worst > 1e-12 {
+				t.Errorf("%s differs from the written-out sum by %.2e", c.name, worst)
+			}
+		}
+	})
 }

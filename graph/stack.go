@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/par"
 )
 
 // StackRows stacks matrices of equal width on top of each other: the
@@ -28,12 +30,13 @@ func StackRows(xs ...*G.Node) (*G.Node, error) {
 		}
 		rows[i] = x.Shape()[0]
 	}
-	return G.ApplyOp(stackOp{opBase{fmt.Sprintf("StackRows%v", rows)}, rows}, xs...)
+	return G.ApplyOp(stackOp{opBase{fmt.Sprintf("StackRows%v", rows)}, rows, new(outBuf)}, xs...)
 }
 
 type stackOp struct {
 	opBase
 	rows []int // rows of each input
+	out  *outBuf
 }
 
 func (o stackOp) Arity() int { return len(o.rows) }
@@ -74,23 +77,23 @@ func (o stackOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 	return out, nil
 }
 
-func (o stackOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
-
-func (o stackOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
-	first, err := dense(o.name, vals[0])
+func (o stackOp) Do(vals ...G.Value) (G.Value, error) {
+	ins, err := denses(o.name, vals)
 	if err != nil {
 		return nil, err
 	}
-	shape, _ := o.InferShape(first.Shape())
-	out := reuse(prealloc, first.Dtype(), shape...)
-	off := 0
-	for _, v := range vals {
-		d, err := dense(o.name, v)
-		if err != nil {
-			return nil, err
-		}
-		off += copyInto(out, d, off)
+	shape, _ := o.InferShape(ins[0].Shape())
+	out := o.out.get(ins[0].Dtype(), shape...)
+	offs := make([]int, len(ins)+1)
+	for i, d := range ins {
+		offs[i+1] = offs[i] + d.DataSize()
 	}
+	// Blocks of inputs that copy at least minParElems values each.
+	par.Range(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			copyInto(out, ins[i], offs[i])
+		}
+	})
 	return out, nil
 }
 
@@ -111,12 +114,13 @@ func RowSlice(x *G.Node, start, end int) (*G.Node, error) {
 	if x.Dims() != 2 || start < 0 || end > x.Shape()[0] || start >= end {
 		return nil, fmt.Errorf("graph: RowSlice [%d, %d) of shape %v", start, end, x.Shape())
 	}
-	return G.ApplyOp(rowSliceOp{opBase{fmt.Sprintf("RowSlice[%d:%d]", start, end)}, start, end}, x)
+	return G.ApplyOp(rowSliceOp{opBase{fmt.Sprintf("RowSlice[%d:%d]", start, end)}, start, end, new(outBuf)}, x)
 }
 
 type rowSliceOp struct {
 	opBase
 	start, end int
+	out        *outBuf
 }
 
 func (rowSliceOp) Arity() int { return 1 }
@@ -129,15 +133,13 @@ func (o rowSliceOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return tensor.Shape{o.end - o.start, w}, err
 }
 
-func (o rowSliceOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
-
-func (o rowSliceOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+func (o rowSliceOp) Do(vals ...G.Value) (G.Value, error) {
 	x, err := dense(o.name, vals[0])
 	if err != nil {
 		return nil, err
 	}
 	w := x.Shape()[1]
-	out := reuse(prealloc, x.Dtype(), o.end-o.start, w)
+	out := o.out.get(x.Dtype(), o.end-o.start, w)
 	switch d := x.Data().(type) {
 	case []float32:
 		copy(out.Float32s(), d[o.start*w:o.end*w])

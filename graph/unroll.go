@@ -3,6 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -35,6 +36,10 @@ type Unrolled struct {
 	Logits *G.Node   // time-major (Steps*Batch, vocab)
 	Loss   *G.Node   // mean cross-entropy; nil without Loss
 
+	// BuildTime is the time Unroll took to build the graph and its
+	// symbolic gradients, CompileTime the time NewTapeMachine took.
+	BuildTime, CompileTime time.Duration
+
 	model   Model
 	xs      []*tensor.Dense
 	ys      *tensor.Dense
@@ -53,6 +58,7 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	if len(params) == 0 {
 		return nil, errors.New("graph: Unroll: model has no parameters")
 	}
+	start := time.Now()
 	dt := params[0].Value.Dtype()
 	g := G.NewGraph()
 	u := &Unrolled{Config: cfg, Graph: g, model: m}
@@ -119,7 +125,10 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 			opts = append(opts, G.BindDualValues(u.Params...))
 		}
 	}
+	compile := time.Now()
+	u.BuildTime = compile.Sub(start)
 	u.vm = G.NewTapeMachine(g, opts...)
+	u.CompileTime = time.Since(compile)
 	return u, nil
 }
 

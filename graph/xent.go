@@ -7,6 +7,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/par"
 )
 
 // SoftmaxCrossEntropy returns the mean over the rows of logits (N, V) of
@@ -25,10 +27,15 @@ func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
 	if labels.Dims() != 1 || labels.Shape()[0] != logits.Shape()[0] {
 		return nil, fmt.Errorf("graph: SoftmaxCrossEntropy: labels shape %v does not match logits %v", labels.Shape(), logits.Shape())
 	}
-	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}}, logits, labels)
+	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}, new(outBuf)}, logits, labels)
 }
 
-type xentOp struct{ opBase }
+// xentOp keeps the softmax of the logits its forward pass computed, for
+// its gradient op: exp is the costly part of both.
+type xentOp struct {
+	opBase
+	probs *outBuf
+}
 
 func (xentOp) Arity() int { return 2 }
 func (xentOp) Type() hm.Type {
@@ -38,8 +45,11 @@ func (xentOp) Type() hm.Type {
 func (xentOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
 func (xentOp) DiffWRT(int) []bool                             { return []bool{true, false} }
 
+// SymDiff returns the gradient op. It reads the softmax the forward op
+// left in probs, so it takes the loss node as an input: the machine then
+// runs it after the forward op, in the same run.
 func (o xentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}}, inputs[0], inputs[1], grad)
+	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}, o.probs, new(outBuf)}, inputs[0], inputs[1], output, grad)
 	return G.Nodes{d, nil}, err
 }
 
@@ -52,65 +62,81 @@ func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	var loss float64
-	switch data := x.Data().(type) {
-	case []float32:
-		loss, err = xentLoss(data, labels, x.Shape()[1])
-	case []float64:
-		loss, err = xentLoss(data, labels, x.Shape()[1])
-	}
-	if err != nil {
-		return nil, err
-	}
-	return newScalar(x.Dtype(), loss), nil
-}
-
-// xentLoss is the mean cross-entropy of row-major logits (len(labels), v).
-// Sums are accumulated in float64 whatever the storage type.
-func xentLoss[T float32 | float64](logits []T, labels []int, v int) (float64, error) {
-	var total float64
+	v := x.Shape()[1]
 	for i, y := range labels {
 		if y < 0 || y >= v {
-			return 0, fmt.Errorf("graph: SoftmaxXent: label %d at row %d is outside [0, %d)", y, i, v)
-		}
-		row := logits[i*v : (i+1)*v]
-		m, lse := logSumExp(row)
-		total += m + lse - float64(row[y])
-	}
-	return total / float64(len(labels)), nil
-}
-
-// logSumExp returns the row maximum m and log(sum(exp(row - m))).
-func logSumExp[T float32 | float64](row []T) (m, lse float64) {
-	m = float64(row[0])
-	for _, z := range row[1:] {
-		if float64(z) > m {
-			m = float64(z)
+			return nil, fmt.Errorf("graph: %s: label %d at row %d is outside [0, %d)", o.name, y, i, v)
 		}
 	}
-	var s float64
-	for _, z := range row {
-		s += math.Exp(float64(z) - m)
+	p := o.probs.get(tensor.Float64, x.Shape()...).Float64s()
+	// Row blocks, each with its partial sum; the sums are added in block
+	// order, so the loss does not depend on which goroutine ran what.
+	parts := make([]float64, par.Workers())
+	par.Range(len(labels), minParExps/v, func(i, lo, hi int) {
+		var s float64
+		switch data := x.Data().(type) {
+		case []float32:
+			s = xentLoss(p[lo*v:hi*v], data[lo*v:hi*v], labels[lo:hi], v)
+		case []float64:
+			s = xentLoss(p[lo*v:hi*v], data[lo*v:hi*v], labels[lo:hi], v)
+		}
+		parts[i] = s
+	})
+	var loss float64
+	for _, s := range parts {
+		loss += s
 	}
-	return m, math.Log(s)
+	return newScalar(x.Dtype(), loss/float64(len(labels))), nil
 }
 
-// xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N.
-type xentGradOp struct{ opBase }
+// minParExps: an exp costs about as much as 8 plain elementwise operations.
+const minParExps = minParElems / 8
 
-func (xentGradOp) Arity() int { return 3 }
+// xentLoss is the summed cross-entropy of row-major logits (len(labels),
+// v); it leaves softmax(logits) in probs. Everything is computed in float64
+// whatever the storage type, and each row's maximum is subtracted before
+// exp, so no logit overflows.
+func xentLoss[T float32 | float64](probs []float64, logits []T, labels []int, v int) float64 {
+	var total float64
+	for i, y := range labels {
+		row, p := logits[i*v:(i+1)*v], probs[i*v:(i+1)*v]
+		m := float64(row[0])
+		for _, z := range row[1:] {
+			m = max(m, float64(z))
+		}
+		var s float64
+		for j, z := range row {
+			e := math.Exp(float64(z) - m)
+			p[j] = e
+			s += e
+		}
+		for j := range p {
+			p[j] /= s
+		}
+		total += m + math.Log(s) - float64(row[y])
+	}
+	return total
+}
+
+// xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N
+// from the softmax its forward op computed. Its inputs are the logits, the
+// labels, the loss (for the order of execution only) and g.
+type xentGradOp struct {
+	opBase
+	probs, out *outBuf
+}
+
+func (xentGradOp) Arity() int { return 4 }
 func (xentGradOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
 	m := G.TensorType{Dims: 2, Of: a}
-	return hm.NewFnType(m, G.TensorType{Dims: 1, Of: tensor.Int}, a, m)
+	return hm.NewFnType(m, G.TensorType{Dims: 1, Of: tensor.Int}, a, a, m)
 }
 func (xentGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return in[0].(tensor.Shape).Clone(), nil
 }
 
-func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) { return o.UsePreallocDo(nil, vals...) }
-
-func (o xentGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	x, err := dense(o.name, vals[0])
 	if err != nil {
 		return nil, err
@@ -119,33 +145,36 @@ func (o xentGradOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, e
 	if err != nil {
 		return nil, err
 	}
-	g, err := scalarOf(o.name, vals[2])
+	g, err := scalarOf(o.name, vals[3])
 	if err != nil {
 		return nil, err
 	}
-	out := reuse(prealloc, x.Dtype(), x.Shape()...)
-	v := x.Shape()[1]
-	switch data := x.Data().(type) {
-	case []float32:
-		xentGrad(out.Float32s(), data, labels, v, g)
-	case []float64:
-		xentGrad(out.Float64s(), data, labels, v, g)
+	p := o.probs.d
+	if p == nil || !p.Shape().Eq(x.Shape()) {
+		return nil, fmt.Errorf("graph: %s: the forward op has not run", o.name)
 	}
+	out := o.out.get(x.Dtype(), x.Shape()...)
+	v := x.Shape()[1]
+	scale := g / float64(len(labels))
+	par.Range(len(labels), minParElems/v, func(_, lo, hi int) {
+		pd := p.Float64s()[lo*v : hi*v]
+		switch od := out.Data().(type) {
+		case []float32:
+			xentGrad(od[lo*v:hi*v], pd, labels[lo:hi], v, scale)
+		case []float64:
+			xentGrad(od[lo*v:hi*v], pd, labels[lo:hi], v, scale)
+		}
+	})
 	return out, nil
 }
 
-func xentGrad[T float32 | float64](dst, logits []T, labels []int, v int, g float64) {
-	scale := g / float64(len(labels))
+// xentGrad sets dst = (probs - onehot(labels)) * scale, rows of width v.
+func xentGrad[T float32 | float64](dst []T, probs []float64, labels []int, v int, scale float64) {
 	for i, y := range labels {
-		row := logits[i*v : (i+1)*v]
-		d := dst[i*v : (i+1)*v]
-		m, lse := logSumExp(row)
-		for j, z := range row {
-			p := math.Exp(float64(z) - m - lse)
-			if j == y {
-				p--
-			}
-			d[j] = T(p * scale)
+		p, d := probs[i*v:(i+1)*v], dst[i*v:(i+1)*v]
+		for j, pj := range p {
+			d[j] = T(pj * scale)
 		}
+		d[y] = T((p[y] - 1) * scale)
 	}
 }

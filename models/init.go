@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/unroll/unroll/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -42,6 +43,14 @@ func ParseActivation(s string) (Activation, error) {
 		return ReLU, nil
 	}
 	return 0, fmt.Errorf("models: unknown activation %q: use tanh or relu", s)
+}
+
+// graph returns the same activation for package graph's fused ops.
+func (a Activation) graph() graph.Activation {
+	if a == ReLU {
+		return graph.ReLU
+	}
+	return graph.Tanh
 }
 
 func (a Activation) apply(x *G.Node) (*G.Node, error) {

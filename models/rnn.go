@@ -50,24 +50,10 @@ func (m *RNN) Params() []graph.Param { return []graph.Param{m.Wxh, m.Whh, m.Bh, 
 // StateSizes implements graph.Model: one hidden state of NumHiddens.
 func (m *RNN) StateSizes() []int { return []int{m.cfg.NumHiddens} }
 
-// Step implements graph.Model: H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h).
+// Step implements graph.Model: H_t = phi(X_t W_xh + H_{t-1} W_hh + b_h),
+// one fused op (graph.RNNStep) whose one-hot product is a row gather.
 func (m *RNN) Step(p G.Nodes, x *G.Node, state G.Nodes) (*G.Node, G.Nodes, error) {
-	xw, err := G.ByIndices(p[rnnWxh], x, 0) // X_t W_xh for one-hot X_t
-	if err != nil {
-		return nil, nil, err
-	}
-	hw, err := G.Mul(state[0], p[rnnWhh])
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := G.Add(xw, hw)
-	if err != nil {
-		return nil, nil, err
-	}
-	if s, err = graph.AddBias(s, p[rnnBh]); err != nil {
-		return nil, nil, err
-	}
-	h, err := m.cfg.Activation.apply(s)
+	h, err := graph.RNNStep(x, state[0], p[rnnWxh], p[rnnWhh], p[rnnBh], m.cfg.Activation.graph())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,10 +65,5 @@ func (m *RNN) Output(p G.Nodes, h *G.Node) (*G.Node, error) {
 	return output(h, p[rnnWhq], p[rnnBq])
 }
 
-func output(h, w, b *G.Node) (*G.Node, error) {
-	o, err := G.Mul(h, w)
-	if err != nil {
-		return nil, err
-	}
-	return graph.AddBias(o, b)
-}
+// output is the book's output layer, one fused op over all T*B rows.
+func output(h, w, b *G.Node) (*G.Node, error) { return graph.Linear(h, w, b) }

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/internal/par"
 	"gorgonia.org/tensor"
 )
 
@@ -27,12 +28,24 @@ func (s SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
 	for i, p := range params {
 		switch v := p.Value.Data().(type) {
 		case []float32:
-			axpy(v, grads[i].Float32s(), float32(-s.LR))
+			g := grads[i].Float32s()
+			par.Range(len(v), minParElems, func(_, lo, hi int) { axpy(v[lo:hi], g[lo:hi], float32(-s.LR)) })
 		case []float64:
-			axpy(v, grads[i].Float64s(), -s.LR)
+			g := grads[i].Float64s()
+			par.Range(len(v), minParElems, func(_, lo, hi int) { axpy(v[lo:hi], g[lo:hi], -s.LR) })
 		}
 	}
 	return nil
+}
+
+// minParElems: passes over fewer values stay on one goroutine.
+const minParElems = 1 << 15
+
+// scaleBy sets x *= a.
+func scaleBy[T float32 | float64](x []T, a T) {
+	for i := range x {
+		x[i] *= a
+	}
 }
 
 // axpy sets y += a*x.
@@ -43,22 +56,34 @@ func axpy[T float32 | float64](y, x []T, a T) {
 	}
 }
 
-// GradNorm returns the L2 norm of all gradients taken together.
+// GradNorm returns the L2 norm of all gradients taken together. Large
+// gradients are summed in blocks over the cores; the block sums are added
+// in order, so the norm is the same from run to run.
 func GradNorm(grads []*tensor.Dense) float64 {
 	var ss float64
+	sums := make([]float64, par.Workers())
 	for _, g := range grads {
+		clear(sums)
 		switch d := g.Data().(type) {
 		case []float32:
-			for _, v := range d {
-				ss += float64(v) * float64(v)
-			}
+			par.Range(len(d), minParElems, func(i, lo, hi int) { sums[i] = sumSquares(d[lo:hi]) })
 		case []float64:
-			for _, v := range d {
-				ss += v * v
-			}
+			par.Range(len(d), minParElems, func(i, lo, hi int) { sums[i] = sumSquares(d[lo:hi]) })
+		}
+		for _, s := range sums {
+			ss += s
 		}
 	}
 	return math.Sqrt(ss)
+}
+
+// sumSquares is the sum of x[i]^2, accumulated in float64.
+func sumSquares[T float32 | float64](x []T) float64 {
+	var s float64
+	for _, v := range x {
+		s += float64(v) * float64(v)
+	}
+	return s
 }
 
 // ClipGradNorm is the book's grad_clipping: when the global L2 norm of all
@@ -71,13 +96,9 @@ func ClipGradNorm(grads []*tensor.Dense, theta float64) float64 {
 		for _, g := range grads {
 			switch d := g.Data().(type) {
 			case []float32:
-				for i := range d {
-					d[i] *= float32(scale)
-				}
+				par.Range(len(d), minParElems, func(_, lo, hi int) { scaleBy(d[lo:hi], float32(scale)) })
 			case []float64:
-				for i := range d {
-					d[i] *= scale
-				}
+				par.Range(len(d), minParElems, func(_, lo, hi int) { scaleBy(d[lo:hi], scale) })
 			}
 		}
 	}

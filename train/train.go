@@ -282,26 +282,16 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			t.zeroState()
 		}
 		t.mb.TimeMajor(t.x, t.y)
-		loss, err := t.u.Run(t.x, t.y, t.state)
+		loss, norm, err := t.Step(t.x, t.y)
 		if err != nil {
-			return EpochStats{}, err
-		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, &DivergedError{What: "loss", Value: loss, Epoch: epoch, Batch: k + 1, LR: lr, Clip: t.Config.Clip}
-		}
-		grads, err := t.u.Grads()
-		if err != nil {
-			return EpochStats{}, err
-		}
-		norm := ClipGradNorm(grads, t.Config.Clip)
-		if math.IsNaN(norm) || math.IsInf(norm, 0) {
-			// Before the step: the parameters stay finite.
-			return EpochStats{}, &DivergedError{What: "gradient norm", Value: norm, Epoch: epoch, Batch: k + 1, LR: lr, Clip: t.Config.Clip}
+			var d *DivergedError
+			if errors.As(err, &d) {
+				d.Epoch, d.Batch, d.LR = epoch, k+1, lr
+				return EpochStats{}, d
+			}
+			return EpochStats{}, fmt.Errorf("%w at minibatch %d of epoch %d", err, k+1, epoch)
 		}
 		normSum += norm
-		if err := t.Solver.Step(t.Model.Params(), grads); err != nil {
-			return EpochStats{}, err
-		}
 		ppl.Add(loss, len(t.y))
 		t.updates++
 	}
@@ -330,6 +320,36 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 	s.Elapsed, s.End = t.elapsed, time.Now()
 	t.history = append(t.history, s)
 	return s, nil
+}
+
+// Step trains on one minibatch: forward and backward through the unrolled
+// graph from the carried state, global-norm clipping and the solver's
+// update. x and y hold BatchSize*NumSteps token ids in time-major order
+// (index t*BatchSize+b). It returns the mean loss and the gradient norm
+// before clipping; the state after the last step is kept for the next call.
+// A non-finite loss or gradient norm returns a *DivergedError before any
+// parameter changes (its Epoch and Batch are left for the caller to fill).
+func (t *Trainer) Step(x, y []int) (loss, norm float64, err error) {
+	loss, err = t.u.Run(x, y, t.state)
+	if err != nil {
+		return 0, 0, err
+	}
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return 0, 0, &DivergedError{What: "loss", Value: loss, LR: t.Config.LR, Clip: t.Config.Clip}
+	}
+	grads, err := t.u.Grads()
+	if err != nil {
+		return 0, 0, err
+	}
+	norm = ClipGradNorm(grads, t.Config.Clip)
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		// Before the update: the parameters stay finite.
+		return 0, 0, &DivergedError{What: "gradient norm", Value: norm, LR: t.Config.LR, Clip: t.Config.Clip}
+	}
+	if err := t.Solver.Step(t.Model.Params(), grads); err != nil {
+		return 0, 0, err
+	}
+	return loss, norm, nil
 }
 
 func (t *Trainer) zeroState() {

@@ -24,8 +24,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/unroll/unroll/datasets"
@@ -83,6 +86,7 @@ type options struct {
 	args                    []string          // the command line, for the resume hint
 	groups                  []cli.Group       // for the configuration block
 	sources                 map[string]string // flag name -> "flag", "preset" or a note
+	cpuProfile              string
 }
 
 func flags(o *options) *pflag.FlagSet {
@@ -132,6 +136,7 @@ func flags(o *options) *pflag.FlagSet {
 	book.StringVar(&o.metrics, "metrics", "", "write one JSON line per epoch to this file")
 	book.StringVar(&o.plot, "plot", "", "draw perplexity per epoch to this .png, .svg or .pdf at the end")
 	book.IntVar(&o.plotEvery, "plot-every", 0, "also redraw -plot every N epochs; 0: only at the end")
+	book.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of training (go tool pprof) to this file")
 
 	o.groups = []cli.Group{
 		{Title: "Preset", Flags: preset},
@@ -415,6 +420,20 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	u := tr.Graph()
+	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %d cores used\n",
+		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), graph.Cores())
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if o.resume {
 		if err := resume(o, tr, info, stdout); err != nil {
 			return err
@@ -426,6 +445,9 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	prefixes := []string{"time traveller", "traveller"}
+	var speeds []float64
+	speed := train.HookFunc(func(s train.EpochStats) error { speeds = append(speeds, s.TokensPerSec); return nil })
+	tr.Hooks = append(tr.Hooks, speed)
 	tr.Hooks = append(tr.Hooks, out.hooks(o, gen, corpus.Vocab, prefixes[0])...)
 	last, err := tr.Run(ctx)
 	switch {
@@ -444,6 +466,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if r := tr.StopReason(); r != "" {
 		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
 	}
+	fmt.Fprintf(stdout, "median %.1f tokens/sec over the %d epochs of this run\n", median(speeds), len(speeds))
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
 	for _, p := range prefixes {
 		s, err := gen.PredictChars(corpus.Vocab, p, 50)
@@ -459,4 +482,21 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 func splitValidation(ids []int, frac float64) (trainIDs, valIDs []int) {
 	n := int(math.Round(frac * float64(len(ids))))
 	return ids[: len(ids)-n : len(ids)-n], ids[len(ids)-n:]
+}
+
+// ms returns d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+// median returns the median of xs (the mean of the middle two for an even
+// count), as Python's statistics.median does; 0 for none.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(xs))
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

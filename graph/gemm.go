@@ -1,0 +1,113 @@
+package graph
+
+import (
+	gblas "gonum.org/v1/gonum/blas"
+	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/blas"
+	"github.com/unroll/unroll/internal/par"
+)
+
+// gemm sets c = a' b' + beta*c for row-major matrices, where a' is a (m, k)
+// or its transpose when ta, and b' is b (k, n) or its transpose when tb.
+// It runs on the BLAS selected by the build (package internal/blas); when
+// that BLAS is single-threaded, large products are split into column (or
+// row) blocks run by package par.
+func gemm[T float32 | float64](ta, tb bool, m, n, k int, a, b []T, beta T, c []T) {
+	lda, ldb := k, n
+	if ta {
+		lda = m
+	}
+	if tb {
+		ldb = k
+	}
+	parts := 1
+	if blas.SplitGemm && 2*m*n*k >= minSplitFlops {
+		parts = par.Workers()
+	}
+	if parts == 1 {
+		gemmBlock(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n)
+		return
+	}
+	if n >= m || n >= 2*splitAlign*parts {
+		// Column block [j0, j1) of c needs columns j0..j1 of b'.
+		par.Do(parts, func(i int) {
+			j0, j1 := span(n, parts, i)
+			bo := j0 // offset of b' column j0 in b
+			if tb {
+				bo = j0 * ldb
+			}
+			gemmBlock(ta, tb, m, j1-j0, k, a, lda, b[bo:], ldb, beta, c[j0:], n)
+		})
+		return
+	}
+	// Row block [i0, i1) of c needs rows i0..i1 of a'.
+	par.Do(parts, func(i int) {
+		i0, i1 := span(m, parts, i)
+		ao := i0 * lda // offset of a' row i0 in a
+		if ta {
+			ao = i0
+		}
+		gemmBlock(ta, tb, i1-i0, n, k, a[ao:], lda, b, ldb, beta, c[i0*n:], n)
+	})
+}
+
+// minSplitFlops: products below about 2 MFLOP (30 microseconds on one core)
+// are not worth waking a second one.
+const minSplitFlops = 2 << 20
+
+// splitAlign keeps column blocks a multiple of 16 floats (64 bytes).
+const splitAlign = 16
+
+// span returns block i of n indices cut into parts blocks whose sizes are
+// multiples of splitAlign (the last takes the remainder).
+func span(n, parts, i int) (lo, hi int) {
+	size := (n + parts - 1) / parts
+	size = (size + splitAlign - 1) / splitAlign * splitAlign
+	lo, hi = min(i*size, n), min((i+1)*size, n)
+	return lo, hi
+}
+
+// minParElems: elementwise passes over fewer values than this (about 20
+// microseconds of work) stay on one goroutine.
+const minParElems = 1 << 15
+
+// gemmBlock is one BLAS call with explicit leading dimensions.
+func gemmBlock[T float32 | float64](ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	tA, tB := gblas.NoTrans, gblas.NoTrans
+	if ta {
+		tA = gblas.Trans
+	}
+	if tb {
+		tB = gblas.Trans
+	}
+	switch c := any(c).(type) {
+	case []float32:
+		blas.Impl().Sgemm(tA, tB, m, n, k, 1, any(a).([]float32), lda, any(b).([]float32), ldb, float32(beta), c, ldc)
+	case []float64:
+		blas.Impl().Dgemm(tA, tB, m, n, k, 1, any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, ldc)
+	}
+}
+
+// outBuf is an operator's own output tensor, kept from one run of the
+// machine to the next. Gorgonia's TapeMachine drops every register's value
+// on Reset, so an op that writes into the value it is offered re-allocates
+// its output on every minibatch; an op holding an outBuf allocates once.
+//
+// This is safe because every node runs exactly once per run and nothing else
+// aliases the buffer: the TapeMachine only hands a value to another node
+// (as its preallocated output) once every reader of this node has run, and
+// values read out of the graph (G.Read) are copies.
+type outBuf struct{ d *tensor.Dense }
+
+// get returns the buffer, (re)allocated when the dtype or shape differs.
+// Its contents are whatever the previous run left.
+func (o *outBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
+	if o.d == nil || o.d.Dtype() != dt || !o.d.Shape().Eq(tensor.Shape(shape)) {
+		o.d = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
+	}
+	return o.d
+}

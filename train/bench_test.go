@@ -1,0 +1,71 @@
+package train_test
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+
+	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/models"
+	"github.com/unroll/unroll/train"
+	"gorgonia.org/tensor"
+)
+
+// benchMinibatch times one training minibatch of the book's RNN (forward,
+// backward, gradient clipping, SGD update) at batch 32, 35 steps and a
+// vocabulary of 28 (The Time Machine's), on synthetic token ids: the cost
+// of a minibatch does not depend on the ids. It reports tokens/s as the
+// book does (tokens per minibatch / time per minibatch).
+func benchMinibatch(b *testing.B, hiddens int) {
+	const vocab, batch, steps = 28, 32, 35
+	m, err := models.NewRNN(models.Config{VocabSize: vocab, NumHiddens: hiddens, Dtype: tensor.Float32, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	ids := make([]int, 4*batch*steps+1) // enough for the iterator; unused here
+	for i := range ids {
+		ids[i] = r.IntN(vocab)
+	}
+	cfg := train.DefaultConfig()
+	tr, err := train.New(m, ids, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := batch * steps
+	x, y := ids[:n], ids[1:n+1]
+	if _, _, err := tr.Step(x, y); err != nil { // first run allocates
+		b.Fatal(err)
+	}
+	b.Logf("BLAS: %s", graph.BLAS())
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := tr.Step(x, y); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	// CPU time of the whole process (all threads) per minibatch: on a
+	// shared machine it shows the work done even when the wall time
+	// mostly measures the wait for a core.
+	b.ReportMetric((cpuTime()-cpu0)/float64(b.N)*1e3, "cpu-ms/op")
+}
+
+// BenchmarkMinibatchScratch is the book's from-scratch configuration
+// (num_hiddens 512).
+func BenchmarkMinibatchScratch(b *testing.B) { benchMinibatch(b, 512) }
+
+// BenchmarkMinibatchConcise is the book's concise configuration
+// (nn.RNN with num_hiddens 256).
+func BenchmarkMinibatchConcise(b *testing.B) { benchMinibatch(b, 256) }
+
+// cpuTime returns the user and system CPU time of the process in seconds.
+func cpuTime() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) * 1e-9
+}
