@@ -66,11 +66,11 @@ else
   mkdir -p "$cache/src" "$cache/bin"
   (
     cd "$cache/src"
-    [ -f go.mod ] || go mod init unroll-gonb-build >/dev/null 2>&1
+    [ -f go.mod ] || go mod init unroll-gonb-build
     go get "github.com/janpfeifer/gonb@$gonb_version" "golang.org/x/tools@$tools_version" "golang.org/x/tools/cmd/goimports@$tools_version"
     go build -o "$cache/bin/gonb" github.com/janpfeifer/gonb
     go build -o "$cache/bin/goimports" golang.org/x/tools/cmd/goimports
-  )
+  ) >"$cache/build.log" 2>&1 || { cat "$cache/build.log" >&2; die "building GoNB failed (log above, also in $cache/build.log)"; }
   echo "$stamp" >"$cache/stamp"
 fi
 export PATH="$cache/bin:$PATH"
