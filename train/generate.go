@@ -2,7 +2,6 @@ package train
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/unroll/unroll/graph"
 	"gorgonia.org/tensor"
@@ -55,45 +54,15 @@ func (g *Generator) step(id int) (*tensor.Dense, error) {
 
 // Predict is the book's predict_ch8 on ids: from a zero state it warms up
 // on prefix, then appends numPreds greedy (argmax) predictions. The result
-// starts with the prefix.
+// starts with the prefix. It is Sample with greedy options.
 func (g *Generator) Predict(prefix []int, numPreds int) ([]int, error) {
-	if len(prefix) == 0 {
-		return nil, fmt.Errorf("train: Predict: empty prefix")
-	}
-	g.Reset()
-	out := append(make([]int, 0, len(prefix)+numPreds), prefix[0])
-	for _, id := range prefix[1:] {
-		if _, err := g.step(out[len(out)-1]); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	for i := 0; i < numPreds; i++ {
-		logits, err := g.step(out[len(out)-1])
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, argmax(logits))
-	}
-	return out, nil
+	return g.Sample(prefix, numPreds, SampleOptions{}, nil)
 }
 
 // PredictChars is predict_ch8 for a character vocabulary: the prefix is
 // split into characters and the result joined back into a string.
 func (g *Generator) PredictChars(v Vocab, prefix string, numPreds int) (string, error) {
-	ids := make([]int, 0, len(prefix))
-	for _, r := range prefix {
-		ids = append(ids, v.ID(string(r)))
-	}
-	out, err := g.Predict(ids, numPreds)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	for _, id := range out {
-		b.WriteString(v.Token(id))
-	}
-	return b.String(), nil
+	return g.SampleChars(v, prefix, numPreds, SampleOptions{}, nil)
 }
 
 // argmax returns the index of the largest of the first row's values.
