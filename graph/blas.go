@@ -9,6 +9,8 @@ import (
 // Go by default, OpenBLAS when built with -tags openblas.
 func BLAS() string { return blas.Name }
 
-// Cores is the number of goroutines an op's work is split over: GOMAXPROCS
-// (the machine's cores unless the environment says otherwise).
-func Cores() int { return par.Workers() }
+// Cores is the number of cores a minibatch's work is spread over:
+// OpenBLAS's threads in the openblas build, else the goroutines of gonum's
+// products and of package par (GOMAXPROCS, the machine's cores unless the
+// environment says otherwise).
+func Cores() int { return max(par.Workers(), blas.Threads) }

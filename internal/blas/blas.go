@@ -13,9 +13,15 @@ import G "gorgonia.org/gorgonia"
 var Name = "gonum (pure Go)"
 
 // SplitGemm tells ops to split their products over goroutines themselves
-// (package par). gonum's BLAS already spreads a product over GOMAXPROCS
-// goroutines; OpenBLAS is set to one thread and split by the ops.
+// (package par), for a single-threaded BLAS. No build sets it: gonum's BLAS
+// spreads a product over GOMAXPROCS goroutines and OpenBLAS over its own
+// threads (see openblas.go for why). Tests turn it on to check the split
+// code paths.
 var SplitGemm = false
+
+// Threads is the number of threads a product runs on: 0 for gonum (it
+// decides per product, up to GOMAXPROCS), else OpenBLAS's thread count.
+var Threads = 0
 
 // Tanh32, when not nil, sets x[i] = tanh(x[i]) with SIMD instructions: the
 // openblas build's C kernel on a CPU with AVX2 and FMA, within 1 ulp.

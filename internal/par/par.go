@@ -10,7 +10,18 @@
 //
 // Helpers spin for a short while after each part before they park, because
 // an unrolled graph issues its ops back to back, tens of microseconds apart,
-// and waking a parked goroutine costs about as much.
+// and waking a parked goroutine costs about as much. For the same reason the
+// caller polls for the helpers' last parts instead of blocking at once:
+// on the KVM machines this project is measured on, waking a blocked
+// goroutine took 50-70 microseconds, a quarter of a time step's product.
+//
+// The caller claims parts from the front and helpers from the back, so with
+// two workers each runs the same block of every pass from step to step and
+// finds its block of the data still in its core's cache.
+//
+// Pollers call runtime.Gosched now and then: in the pure-Go build gonum's
+// BLAS runs its products on goroutines of its own, which need the P a
+// polling helper holds.
 package par
 
 import (
@@ -25,25 +36,25 @@ import (
 // blocks.
 const (
 	spin     = 100 * time.Microsecond
-	waitSpin = 20 * time.Microsecond
+	waitSpin = 2 * time.Millisecond
 )
 
-// Jobs run on the caller alone for soloFor when the average wait for the
-// helpers exceeds slowLimit times the caller's own work, or the average
-// share of jobs no helper took a part of exceeds missLimit (see watch).
+// Sharing stops for soloMin when the average time of a shared job exceeds
+// gainLimit times what the caller alone would have taken (see watch); each
+// consecutive failure doubles the pause, up to soloMax.
 const (
-	slowLimit = 0.5
-	missLimit = 0.5
-	soloFor   = 200 * time.Millisecond
+	gainLimit = 0.9
+	soloMin   = 100 * time.Millisecond
+	soloMax   = 3200 * time.Millisecond
 )
 
 type job struct {
-	f    func(int)
-	n    int32
-	next atomic.Int32  // next unclaimed part
-	done atomic.Int32  // parts finished
-	help atomic.Int32  // parts the helpers ran
-	fin  chan struct{} // receives one token when the last part is done
+	f     func(int)
+	n     int32
+	claim atomic.Uint64 // unclaimed parts [lo, hi) as lo<<32 | hi
+	done  atomic.Int32  // parts finished
+	help  atomic.Int32  // parts the helpers ran
+	fin   chan struct{} // receives one token when the last part is done
 }
 
 type pool struct {
@@ -54,10 +65,25 @@ type pool struct {
 	helpers []*helper
 	fin     chan struct{}
 
-	// slow, missed and soloUntil belong to the caller (under mu); see
-	// watch.
-	slow, missed float64
-	soloUntil    time.Time
+	// The rest belongs to the caller (under mu); see watch.
+	ratio     float64       // average shared time / solo estimate
+	jobs      int           // shared jobs since sharing (re)started
+	soloFor   time.Duration // the next pause
+	soloUntil time.Time
+	stats     Stats
+}
+
+// Stats counts the jobs Do ran with the helpers and on the caller alone
+// because sharing did not pay (see watch), and the pauses taken.
+type Stats struct {
+	Shared, Solo, Pauses int
+}
+
+// ReadStats returns the counts since the pool started.
+func ReadStats() Stats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
 }
 
 type helper struct {
@@ -119,12 +145,15 @@ func (q *pool) do(n int, f func(int)) {
 	defer q.mu.Unlock()
 	start := time.Now()
 	if start.Before(q.soloUntil) {
+		q.stats.Solo++
 		for i := 0; i < n; i++ {
 			f(i)
 		}
 		return
 	}
+	q.stats.Shared++
 	j := &job{f: f, n: int32(n), fin: q.fin}
+	j.claim.Store(uint64(n))
 	q.cur.Store(j)
 	q.gen.Add(1)
 	for _, h := range q.helpers {
@@ -135,57 +164,88 @@ func (q *pool) do(n int, f func(int)) {
 			}
 		}
 	}
-	j.work()
-	// A helper may still be on its last part: poll briefly, then block.
+	mine := j.work(true)
+	// A helper may still be on its last part: poll (letting other
+	// goroutines run now and then), then block.
 	own := time.Now()
 	deadline := own.Add(waitSpin)
 	for polls := 1; j.done.Load() < j.n; polls++ {
-		if polls%256 == 0 && time.Now().After(deadline) {
-			break
+		if polls%256 == 0 {
+			if time.Now().After(deadline) {
+				break
+			}
+			runtime.Gosched()
 		}
 	}
 	<-j.fin
 	q.cur.Store(nil)
-	q.watch(own.Sub(start), time.Since(own), j.help.Load() > 0)
+	q.watch(own.Sub(start)/time.Duration(max(mine, 1))*time.Duration(n), time.Since(start), mine > 0)
 }
 
-// watch decides whether sharing jobs pays. On free cores a spinning
-// helper takes its part of nearly every job at once, and the caller hardly
-// waits for it, since parts are of equal size. When the machine is busy, a
-// helper that does not get a core of its own shows up as jobs it did not
-// help with (the caller ran every part: the helper was not running), or as
-// long waits for a part it took (it lost its core mid-part); its polling
-// then only takes time slices from the caller. Then, for soloFor, every job
-// runs on the caller alone and the helpers park; after that sharing is
-// tried again. The share of missed jobs is averaged over about 20 jobs, so
-// the few a parked helper misses while it wakes (at the start of each
-// minibatch) do not count.
-func (q *pool) watch(own, wait time.Duration, helped bool) {
-	r := min(float64(wait)/float64(max(own, time.Microsecond)), 4)
-	q.slow = 0.9*q.slow + 0.1*r
-	miss := 1.0
-	if helped {
-		miss = 0
+// watch decides whether sharing jobs pays, from solo (what the job would
+// have taken on the caller alone, estimated from the caller's own parts) and
+// took (what it took with the helpers). On free cores a spinning helper
+// takes its half at once and a job takes about 0.55 of its solo time. When
+// the machine is busy with other work, a helper that does not get a core of
+// its own either misses jobs (the caller runs every part: nothing gained) or
+// keeps the caller waiting for a part it took and lost its core in (worse
+// than solo), and its polling takes time slices from the caller. The ratio
+// is averaged over about 50 jobs, each capped at 3, so a helper that is
+// descheduled once for a millisecond does not count. When the average
+// exceeds gainLimit, every job runs on the caller alone for soloFor and the
+// helpers park; then sharing is tried again. The pause doubles while
+// sharing keeps failing and returns to soloMin once it has paid for a
+// while.
+func (q *pool) watch(solo, took time.Duration, valid bool) {
+	if !valid {
+		return
 	}
-	q.missed = 0.95*q.missed + 0.05*miss
-	if q.slow > slowLimit || q.missed > missLimit {
-		q.slow, q.missed = 0, 0
-		q.soloUntil = time.Now().Add(soloFor)
+	if q.jobs == 0 {
+		q.ratio = 0.5
+	}
+	q.jobs++
+	q.ratio = 0.98*q.ratio + 0.02*min(float64(took)/float64(max(solo, time.Microsecond)), 3)
+	switch {
+	case q.ratio > gainLimit:
+		q.soloFor = min(max(q.soloFor*2, soloMin), soloMax)
+		q.soloUntil = time.Now().Add(q.soloFor)
+		q.stats.Pauses++
+		q.jobs = 0
+	case q.jobs > 500 && q.ratio < 0.7:
+		q.soloFor = 0
 	}
 }
 
-// work claims and runs parts until none is left; whoever finishes the last
-// part signals fin.
-func (j *job) work() (parts int32) {
+// work claims and runs parts until none is left, from the front if front,
+// else from the back; whoever finishes the last part signals fin.
+func (j *job) work(front bool) (parts int32) {
 	for {
-		i := j.next.Add(1) - 1
-		if i >= j.n {
+		i := j.take(front)
+		if i < 0 {
 			return parts
 		}
 		parts++
 		j.f(int(i))
 		if j.done.Add(1) == j.n {
 			j.fin <- struct{}{}
+		}
+	}
+}
+
+// take claims the first (front) or last unclaimed part, or returns -1.
+func (j *job) take(front bool) int32 {
+	for {
+		v := j.claim.Load()
+		lo, hi := int32(v>>32), int32(v)
+		if lo >= hi {
+			return -1
+		}
+		next, i := uint64(lo+1)<<32|uint64(hi), lo
+		if !front {
+			next, i = uint64(lo)<<32|uint64(hi-1), hi-1
+		}
+		if j.claim.CompareAndSwap(v, next) {
+			return i
 		}
 	}
 }
@@ -210,7 +270,11 @@ func (q *pool) run(h *helper) {
 		// Poll for a new job for a while, then park until woken.
 		deadline := time.Now().Add(spin)
 		for polls := 0; q.gen.Load() == seen; polls++ {
-			if polls%256 == 255 && time.Now().After(deadline) {
+			if polls%256 != 255 {
+				continue
+			}
+			runtime.Gosched()
+			if time.Now().After(deadline) {
 				h.parked.Store(true)
 				if q.gen.Load() == seen {
 					<-h.wake
@@ -225,7 +289,7 @@ func (q *pool) run(h *helper) {
 			return
 		}
 		if j != nil {
-			j.help.Add(j.work())
+			j.help.Add(j.work(false))
 		}
 	}
 }

@@ -3,6 +3,7 @@ package par
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestDo checks that every part runs exactly once, for several part counts
@@ -32,5 +33,61 @@ func BenchmarkDo(b *testing.B) {
 	var sink atomic.Int32
 	for i := 0; i < b.N; i++ {
 		Do(2, func(i int) { sink.Add(1) })
+	}
+}
+
+// TestTakeFrontBack: the caller takes parts from the front, helpers from
+// the back, each part exactly once.
+func TestTakeFrontBack(t *testing.T) {
+	j := &job{n: 5}
+	j.claim.Store(5)
+	got := []int32{j.take(true), j.take(false), j.take(true), j.take(false), j.take(false), j.take(true), j.take(false)}
+	want := []int32{0, 4, 1, 3, 2, -1, -1}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("takes %v, want %v", got, want)
+		}
+	}
+}
+
+// TestWatch feeds watch the timings of shared jobs: a job shared on free
+// cores takes about 0.55 of its solo time (two equal halves plus the
+// hand-over) and never pauses sharing, even with a rare 1 ms stall; a
+// helper that gains nothing (ratio 1) pauses it, and the pause doubles
+// while that goes on, up to soloMax.
+func TestWatch(t *testing.T) {
+	q := &pool{}
+	const solo = 100 * time.Microsecond
+	for i := 0; i < 2000; i++ {
+		took := 55 * time.Microsecond
+		if i%200 == 0 {
+			took = time.Millisecond // descheduled once
+		}
+		q.watch(solo, took, true)
+	}
+	if q.stats.Pauses != 0 {
+		t.Fatalf("sharing paid (ratio 0.55) but was paused %d times", q.stats.Pauses)
+	}
+	var pauses []time.Duration
+	for i := 0; i < 3000; i++ {
+		q.watch(solo, solo, true)
+		if q.jobs == 0 {
+			pauses = append(pauses, q.soloFor)
+		}
+	}
+	if len(pauses) < 7 {
+		t.Fatalf("ratio 1 for 3000 jobs paused sharing %d times, want >= 7", len(pauses))
+	}
+	for i, d := range pauses {
+		want := min(soloMin<<i, soloMax)
+		if d != want {
+			t.Fatalf("pause %d lasted %v, want %v (pauses %v)", i, d, want, pauses)
+		}
+	}
+	// Invalid timings (the caller ran no part) change nothing.
+	r := q.ratio
+	q.watch(0, time.Second, false)
+	if q.ratio != r {
+		t.Fatalf("an invalid timing moved the ratio from %v to %v", r, q.ratio)
 	}
 }
