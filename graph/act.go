@@ -51,6 +51,10 @@ func apply[T float32 | float64](a Activation, x []T) {
 func applyGrad[T float32 | float64](a Activation, dst, h, g []T) {
 	g = g[:len(dst)]
 	h = h[:len(dst)]
+	if d, ok := any(dst).([]float32); ok && a == Tanh && blas.Vec32 != nil {
+		blas.Vec32.TanhGrad(d, any(h).([]float32), any(g).([]float32))
+		return
+	}
 	switch a {
 	case Tanh:
 		for i, v := range h {

@@ -6,6 +6,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/internal/blas"
 )
 
 // AddBias returns x + b with the vector b (H) added to every row of the
@@ -61,6 +63,10 @@ func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) {
 
 // addRows writes x + b for each row of width len(b).
 func addRows[T float32 | float64](dst, x, b []T) {
+	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
+		blas.Vec32.AddRows(d, any(x).([]float32), any(b).([]float32))
+		return
+	}
 	h := len(b)
 	for i := 0; i < len(x); i += h {
 		d, r := dst[i:i+h], x[i:i+h]

@@ -250,6 +250,12 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 // colSum adds to dst[lo:hi] the sums over the rows of x (rows of width h)
 // of columns lo to hi, adding the rows in order.
 func colSum[T float32 | float64](dst, x []T, h, lo, hi int) {
+	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
+		if x := any(x).([]float32); len(x) > 0 {
+			blas.Vec32.ColSum(d[lo:hi], x[lo:], h)
+		}
+		return
+	}
 	d := dst[lo:hi]
 	for i := 0; i < len(x); i += h {
 		for j, v := range x[i+lo : i+hi] {

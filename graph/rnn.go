@@ -192,14 +192,24 @@ func rnnStep[T float32 | float64](act Activation, ids []int, hprev, wxh, whh, bh
 		})
 		return
 	}
-	for i, id := range ids {
-		addRows(out[i*h:(i+1)*h], wxh[id*h:(id+1)*h], bh)
-	}
+	gatherBias(out, wxh, ids, bh)
 	gemm(false, false, b, h, h, hprev, whh, 1, out)
 	par.Do(parts, func(i int) {
 		r0, r1 := b*i/parts, b*(i+1)/parts
 		apply(act, out[r0*h:r1*h])
 	})
+}
+
+// gatherBias sets row r of out to row ids[r] of wxh plus bh.
+func gatherBias[T float32 | float64](out, wxh []T, ids []int, bh []T) {
+	if o, ok := any(out).([]float32); ok && blas.Vec32 != nil {
+		blas.Vec32.GatherBias(o, any(wxh).([]float32), ids, any(bh).([]float32))
+		return
+	}
+	h := len(bh)
+	for i, id := range ids {
+		addRows(out[i*h:(i+1)*h], wxh[id*h:(id+1)*h], bh)
+	}
 }
 
 // ActGrad returns g * phi'(A) for h = phi(A), with the derivative written
@@ -335,6 +345,12 @@ func (o scatterOp) Do(vals ...G.Value) (G.Value, error) {
 // scatterAdd adds columns lo to hi of row i of g (rows of width h) to row
 // ids[i] of dst, in order.
 func scatterAdd[T float32 | float64](dst, g []T, ids []int, h, lo, hi int) {
+	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
+		if g := any(g).([]float32); len(g) > 0 {
+			blas.Vec32.ScatterAdd(d[lo:], g[lo:], ids, h, hi-lo)
+		}
+		return
+	}
 	for i, id := range ids {
 		d, src := dst[id*h+lo:id*h+hi], g[i*h+lo:i*h+hi]
 		for j, v := range src {

@@ -27,5 +27,31 @@ var Threads = 0
 // openblas build's C kernel on a CPU with AVX2 and FMA, within 1 ulp.
 var Tanh32 func(x []float32)
 
+// Vec32, when not nil, holds C versions of the minibatch's elementwise
+// float32 loops (the openblas build on a CPU with AVX2): the same
+// operations in the same order per element as the Go loops they replace,
+// so they give the same bits, eight lanes at a time. Slices are checked
+// in Go (a bad length panics as the Go loop would) before C sees them.
+var Vec32 *Kernels32
+
+// Kernels32 are the loops Vec32 provides.
+type Kernels32 struct {
+	// GatherBias sets row r of dst to row ids[r] of w plus b (rows of
+	// width len(b)).
+	GatherBias func(dst, w []float32, ids []int, b []float32)
+	// AddRows sets dst = x + b, b added to every row of width len(b).
+	AddRows func(dst, x, b []float32)
+	// TanhGrad sets dst = g * (1 - h*h) over len(dst) values.
+	TanhGrad func(dst, h, g []float32)
+	// ColSum adds to dst[j] (j < len(dst)) x[r*ld+j] for every row r of
+	// x, in order.
+	ColSum func(dst, x []float32, ld int)
+	// ScatterAdd adds g[r*ld+j] to dst[ids[r]*ld+j] for j < w, rows in
+	// order.
+	ScatterAdd func(dst, g []float32, ids []int, ld, w int)
+	// Axpy sets y += a*x.
+	Axpy func(y, x []float32, a float32)
+}
+
 // Impl returns the BLAS in use (the one Gorgonia was told to use).
 func Impl() G.BLAS { return G.WhichBLAS() }

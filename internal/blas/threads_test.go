@@ -69,3 +69,28 @@ func TestThreadsRepeatable(t *testing.T) {
 		t.Logf("%v%v %dx%dx%d: max |1 thread - 2 threads| = %.2g of max |entry| %.3g", s.ta, s.tb, s.m, s.n, s.k, worst, scale)
 	}
 }
+
+// TestAxpySameAsGo: the C y += a*x gives the bits of train's Go loop.
+func TestAxpySameAsGo(t *testing.T) {
+	if Vec32 == nil {
+		t.Skip("no AVX2: no C loops")
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 13, 512, 262144} {
+		x, y := make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i], y[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+		}
+		want := slices.Clone(y)
+		a := float32(-0.37)
+		for i := range want {
+			want[i] += a * x[i]
+		}
+		Vec32.Axpy(y, x, a)
+		for i := range y {
+			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d is %v, want %v", n, i, y[i], want[i])
+			}
+		}
+	}
+}
