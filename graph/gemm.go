@@ -1,6 +1,9 @@
 package graph
 
 import (
+	"sync/atomic"
+	"time"
+
 	gblas "gonum.org/v1/gonum/blas"
 	"gorgonia.org/tensor"
 
@@ -77,6 +80,9 @@ func gemmBlock[T float32 | float64](ta, tb bool, m, n, k int, a []T, lda int, b 
 	if m == 0 || n == 0 {
 		return
 	}
+	if productClock.on.Load() {
+		defer productClock.add(time.Now())
+	}
 	tA, tB := gblas.NoTrans, gblas.NoTrans
 	if ta {
 		tA = gblas.Trans
@@ -110,4 +116,28 @@ func (o *outBuf) get(dt tensor.Dtype, shape ...int) *tensor.Dense {
 		o.d = tensor.New(tensor.Of(dt), tensor.WithShape(shape...))
 	}
 	return o.d
+}
+
+// productClock sums the wall time spent in BLAS calls while it is on.
+var productClock clock
+
+type clock struct {
+	on atomic.Bool
+	ns atomic.Int64
+}
+
+func (c *clock) add(start time.Time) { c.ns.Add(int64(time.Since(start))) }
+
+// MeasureProducts starts (on) or stops summing the wall time the graphs'
+// matrix products take, and returns the sum so far; starting resets it.
+// It is how the minibatch benchmarks tell the share of a minibatch spent
+// outside matrix products. The sum is exact when products are not split
+// over goroutines by the ops (blas.SplitGemm off, as in both builds); the
+// BLAS's own threads run inside the calls it times.
+func MeasureProducts(on bool) time.Duration {
+	if on {
+		productClock.ns.Store(0)
+	}
+	productClock.on.Store(on)
+	return time.Duration(productClock.ns.Load())
 }

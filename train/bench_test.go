@@ -41,12 +41,17 @@ func benchMinibatch(b *testing.B, hiddens int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
+	graph.MeasureProducts(true)
 	for i := 0; i < b.N; i++ {
 		if _, _, err := tr.Step(x, y); err != nil {
 			b.Fatal(err)
 		}
 	}
+	products := graph.MeasureProducts(false)
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	// The share of the minibatch's wall time spent outside matrix
+	// products: elementwise ops, the graph machinery, clipping, SGD.
+	b.ReportMetric(100*(1-products.Seconds()/b.Elapsed().Seconds()), "%outside-products")
 	// CPU time of the whole process (all threads) per minibatch: on a
 	// shared machine it shows the work done even when the wall time
 	// mostly measures the wait for a core.
