@@ -33,10 +33,12 @@
 //
 // Every op of this package keeps its output tensor from one run to the
 // next (Gorgonia's TapeMachine.Reset drops register values, so ops that
-// use the value they are offered re-allocate it on every minibatch), and
-// large products and elementwise passes are split over the cores (package
-// internal/par) in blocks that do not depend on the scheduling, so a run
-// is reproducible bit for bit. Matrix products go to the BLAS the build
-// selects: gonum's pure Go by default, OpenBLAS with -tags openblas (see
-// BLAS and docs/performance.md).
+// use the value they are offered re-allocate it on every minibatch).
+// Matrix products go to the BLAS the build selects, which spreads each over
+// the cores: gonum's pure Go by default, OpenBLAS with -tags openblas (one
+// thread per core; see BLAS, Cores and docs/performance.md). In the pure-Go
+// build large elementwise passes are also split over the cores (package
+// internal/par), in blocks that do not depend on the scheduling; the
+// openblas build runs them on the caller, with AVX2 loops in C. Either way
+// a run is reproducible bit for bit on one machine.
 package graph

@@ -6,9 +6,11 @@
 #   EPOCHS=30 ROUNDS=3 scripts/bench-vs-torch.sh
 #   FULL=1 scripts/bench-vs-torch.sh          # 500-epoch runs: perplexity, max RSS
 #   STEPS=1 scripts/bench-vs-torch.sh         # ours at -steps 35 and 140
+#   PUREGO=0 scripts/bench-vs-torch.sh        # leave out the pure-Go row
 #
 # Each round runs PyTorch scratch, ours scratch (H=512), PyTorch concise
-# (nn.RNN, H=256), ours H=256, one after the other, and prints the median
+# (nn.RNN, H=256), ours H=256, then ours in the default pure-Go build at
+# H=512, one after the other, and prints the median
 # tokens/sec of each run (over its epochs, as the PyTorch script reports
 # it), their ratio and each process's max RSS. The machine may be shared:
 # compare ratios within a round, and repeat.
@@ -26,8 +28,10 @@ SEED=${SEED:-0}
 if [ "${FULL:-0}" = 1 ]; then EPOCHS=500; fi
 OUT=${OUT:-$(mktemp -d /tmp/bench-vs-torch.XXXXXX)}
 BIN="$OUT/train-openblas"
+GOBIN_="$OUT/train-purego"
 
 go build -tags openblas -o "$BIN" ./cmd/train
+go build -o "$GOBIN_" ./cmd/train
 
 # run NAME CMD...: runs CMD under /usr/bin/time, keeps its output in
 # $OUT/NAME.log and prints "median rss_mb final_perplexity".
@@ -54,6 +58,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	read -r tc trss tppl < <(run "r$r-torch-concise" "${TORCH_CMD[@]}" --impl concise)
 	read -r oc orss oppl < <(run "r$r-ours-h256" "${OURS_CMD[@]}" -hiddens 256)
 	printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "H=256 (torch: nn.RNN)" "$oc" "$tc" "$(awk "BEGIN {print $oc / $tc}")" "$orss" "$trss" "$oppl/$tppl"
+	if [ "${PUREGO:-1}" = 1 ]; then
+		read -r og orss oppl < <(run "r$r-purego-scratch" "$GOBIN_" -data "$DATA" -epochs "$EPOCHS" -seed "$SEED" -predict-every 0 -hiddens 512)
+		printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "scratch H=512, pure Go" "$og" "$ts" "$(awk "BEGIN {print $og / $ts}")" "$orss" "-" "$oppl/$tppl"
+	fi
 done
 
 if [ "${STEPS:-0}" = 1 ]; then
@@ -61,7 +69,9 @@ if [ "${STEPS:-0}" = 1 ]; then
 	echo "unroll length (ours, scratch config):"
 	for s in 35 140; do
 		read -r m rss ppl < <(run "ours-steps$s" "${OURS_CMD[@]}" -hiddens 512 -steps "$s")
-		g=$(grep -E '^graph:' "$OUT/ours-steps$s.log")
+		g=$(grep -E '^graph:' "$OUT/ours-steps$s.log" | cut -d';' -f1)
 		printf '  -steps %-4s %10.0f tokens/s   %s\n' "$s" "$m" "$g"
+		eval "steps$s=$m"
 	done
+	echo "  tokens/s at -steps 140 / at -steps 35: $(awk "BEGIN {printf \"%.3f\", $steps140 / $steps35}")"
 fi

@@ -6,9 +6,10 @@
 #   BENCH=MinibatchConcise scripts/profile.sh
 #
 # Runs the minibatch benchmark of package train under the CPU profiler and
-# prints its tokens/s, the share of CPU samples spent in matrix products
-# (graph.gemmBlock and everything under it, and gonum's BLAS goroutines)
-# and the functions outside them that cost the most.
+# prints its tokens/s, the share of the minibatch's wall time spent outside
+# matrix products (the benchmark times every BLAS call:
+# graph.MeasureProducts), and the Go functions outside the products that
+# take the most CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAGS=${TAGS:-}
@@ -18,16 +19,17 @@ OUT=${OUT:-$(mktemp -d /tmp/profile.XXXXXX)}
 
 go test -tags "$TAGS" -c -o "$OUT/train.test" ./train/
 "$OUT/train.test" -test.run xxx -test.bench "^Benchmark$BENCH\$" -test.benchtime "$N" \
-	-test.cpuprofile "$OUT/cpu.prof" | tee "$OUT/bench.txt" | grep -E '^Benchmark'
-
-prof() { go tool pprof -top -nodefraction=0 "$@" "$OUT/train.test" "$OUT/cpu.prof" 2>/dev/null; }
-total=$(prof -nodecount=1 | sed -n 's/.*Total samples = \([0-9.]*m\?s\).*/\1/p')
-matmul='graph\.gemmBlock|gonum/blas/gonum\.'
-# With every node shown, the flat times of the samples that pass the focus
-# add up to those samples' total.
-inmm=$(prof -nodecount=1000000 -focus="$matmul" | sed -n 's/^Showing nodes accounting for [^,]*, \([0-9.]*\)% of.*/\1/p')
+	-test.cpuprofile "$OUT/cpu.prof" >"$OUT/bench.txt"
+line=$(grep -E "^Benchmark$BENCH" "$OUT/bench.txt")
+echo "$line"
 echo "BLAS: $(grep -o 'BLAS: .*' "$OUT/bench.txt" | head -1 | cut -d' ' -f2-)"
-echo "CPU samples: $total; in matrix products: ${inmm}%; outside: $(awk "BEGIN {print 100 - $inmm}")%"
-echo "costliest functions outside matrix products (flat, % of all samples):"
-prof -nodecount=15 -ignore="$matmul" | awk '/flat%/ {p=1; next} p && NF {print "  " $0}'
+metric() { echo "$line" | awk -v m="$1" '{for (i = 2; i <= NF; i++) if ($i == m) print $(i-1)}'; }
+echo "wall time per minibatch: $(awk "BEGIN {printf \"%.1f\", $(metric ns/op) / 1e6}") ms, $(metric tokens/s) tokens/s; outside matrix products: $(metric %outside-products)%"
+# Samples in BLAS code: gemmBlock and what it calls, gonum's product
+# goroutines, and OpenBLAS's own threads (C frames without a Go caller,
+# shown as the library, and the sched_yield of their waiting in libc).
+matmul='graph\.gemmBlock|gonum/blas/gonum\.|libopenblas|libc\.so'
+echo "costliest Go functions outside matrix products (flat CPU time, % of all samples):"
+go tool pprof -top -nodefraction=0 -nodecount=15 -ignore="$matmul" "$OUT/train.test" "$OUT/cpu.prof" 2>/dev/null |
+	awk '/flat%/ {p=1; next} p && NF {print "  " $0}'
 echo "profile: $OUT/cpu.prof (go tool pprof $OUT/train.test $OUT/cpu.prof)"
