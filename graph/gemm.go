@@ -8,14 +8,13 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/unroll/unroll/internal/blas"
-	"github.com/unroll/unroll/internal/par"
 )
 
 // gemm sets c = a' b' + beta*c for row-major matrices, where a' is a (m, k)
 // or its transpose when ta, and b' is b (k, n) or its transpose when tb.
 // It runs on the BLAS selected by the build (package internal/blas); when
-// that BLAS is single-threaded, large products are split into column (or
-// row) blocks run by package par.
+// the build splits products itself (blas.SplitGemm), large ones are cut
+// into column (or row) blocks run by blas.RunParts.
 func gemm[T float32 | float64](ta, tb bool, m, n, k int, a, b []T, beta T, c []T) {
 	lda, ldb := k, n
 	if ta {
@@ -24,35 +23,62 @@ func gemm[T float32 | float64](ta, tb bool, m, n, k int, a, b []T, beta T, c []T
 	if tb {
 		ldb = k
 	}
-	parts := 1
-	if blas.SplitGemm && 2*m*n*k >= minSplitFlops {
-		parts = par.Workers()
-	}
+	parts := splitParts(2 * m * n * k)
 	if parts == 1 {
 		gemmBlock(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n)
 		return
 	}
+	calls := make([]blas.Call, parts)
 	if n >= m || n >= 2*splitAlign*parts {
 		// Column block [j0, j1) of c needs columns j0..j1 of b'.
-		par.Do(parts, func(i int) {
+		for i := range calls {
 			j0, j1 := span(n, parts, i)
 			bo := j0 // offset of b' column j0 in b
 			if tb {
 				bo = j0 * ldb
 			}
-			gemmBlock(ta, tb, m, j1-j0, k, a, lda, b[bo:], ldb, beta, c[j0:], n)
-		})
-		return
-	}
-	// Row block [i0, i1) of c needs rows i0..i1 of a'.
-	par.Do(parts, func(i int) {
-		i0, i1 := span(m, parts, i)
-		ao := i0 * lda // offset of a' row i0 in a
-		if ta {
-			ao = i0
+			calls[i] = call(ta, tb, m, j1-j0, k, a, lda, b[bo:], ldb, beta, c[j0:], n)
 		}
-		gemmBlock(ta, tb, i1-i0, n, k, a[ao:], lda, b, ldb, beta, c[i0*n:], n)
-	})
+	} else {
+		// Row block [i0, i1) of c needs rows i0..i1 of a'.
+		for i := range calls {
+			i0, i1 := span(m, parts, i)
+			ao := i0 * lda // offset of a' row i0 in a
+			if ta {
+				ao = i0
+			}
+			calls[i] = call(ta, tb, i1-i0, n, k, a[ao:], lda, b, ldb, beta, c[i0*n:], n)
+		}
+	}
+	runParts(calls, 1)
+}
+
+// splitParts is the number of blocks a product of flops is cut into.
+func splitParts(flops int) int {
+	if !blas.SplitGemm || flops < minSplitFlops {
+		return 1
+	}
+	return max(blas.Parts(), 1)
+}
+
+// call describes one BLAS call for blas.RunParts.
+func call[T float32 | float64](ta, tb bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) blas.Call {
+	r := blas.Call{TA: ta, TB: tb, M: m, N: n, K: k, LDA: lda, LDB: ldb, LDC: ldc, Beta: float64(beta)}
+	switch c := any(c).(type) {
+	case []float32:
+		r.A32, r.B32, r.C32 = any(a).([]float32), any(b).([]float32), c
+	case []float64:
+		r.A64, r.B64, r.C64 = any(a).([]float64), any(b).([]float64), c
+	}
+	return r
+}
+
+// runParts is blas.RunParts, timed by MeasureProducts.
+func runParts(calls []blas.Call, perPart int) {
+	if productClock.on.Load() {
+		defer productClock.add(time.Now())
+	}
+	blas.RunParts(calls, perPart)
 }
 
 // minSplitFlops: products below about 2 MFLOP (30 microseconds on one core)
@@ -132,8 +158,9 @@ func (c *clock) add(start time.Time) { c.ns.Add(int64(time.Since(start))) }
 // matrix products take, and returns the sum so far; starting resets it.
 // It is how the minibatch benchmarks tell the share of a minibatch spent
 // outside matrix products. The sum is exact when products are not split
-// over goroutines by the ops (blas.SplitGemm off, as in both builds); the
-// BLAS's own threads run inside the calls it times.
+// over goroutines by package par (the pure-Go build with blas.SplitGemm
+// on, as only tests set it); blocks run by blas.RunParts, and gonum's own
+// goroutines, run inside the calls it times.
 func MeasureProducts(on bool) time.Duration {
 	if on {
 		productClock.ns.Store(0)

@@ -315,12 +315,10 @@ func (o sumMatMulOp) Do(vals ...G.Value) (G.Value, error) {
 	for _, a := range as {
 		flops += 2 * m * n * a.Shape()[0]
 	}
-	parts := 1
-	if blas.SplitGemm && flops >= minSplitFlops {
-		parts = par.Workers()
-	}
 	// Column blocks of the sum, each accumulated over the blocks in order.
-	par.Do(parts, func(p int) {
+	parts := splitParts(flops)
+	calls := make([]blas.Call, 0, parts*len(as))
+	for p := 0; p < parts; p++ {
 		j0, j1 := span(n, parts, p)
 		for i := range as {
 			k, beta := as[i].Shape()[0], 1.0
@@ -329,12 +327,13 @@ func (o sumMatMulOp) Do(vals ...G.Value) (G.Value, error) {
 			}
 			switch c := out.Data().(type) {
 			case []float32:
-				gemmBlock(true, false, m, j1-j0, k, as[i].Float32s(), m, bs[i].Float32s()[j0:], n, float32(beta), c[j0:], n)
+				calls = append(calls, call(true, false, m, j1-j0, k, as[i].Float32s(), m, bs[i].Float32s()[j0:], n, float32(beta), c[j0:], n))
 			case []float64:
-				gemmBlock(true, false, m, j1-j0, k, as[i].Float64s(), m, bs[i].Float64s()[j0:], n, beta, c[j0:], n)
+				calls = append(calls, call(true, false, m, j1-j0, k, as[i].Float64s(), m, bs[i].Float64s()[j0:], n, beta, c[j0:], n))
 			}
 		}
-	})
+	}
+	runParts(calls, len(as))
 	return out, nil
 }
 

@@ -169,33 +169,15 @@ func (o rnnStepOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// rnnStep sets out = phi(W_xh[ids] + b_h + hprev W_hh). With a
-// single-threaded BLAS the step is cut into column blocks, each done from
-// start to end (gather, product, phi) by one goroutine while it is in cache;
-// otherwise the BLAS spreads the product and phi is cut into row blocks.
+// rnnStep sets out = phi(W_xh[ids] + b_h + hprev W_hh): the gather and
+// the bias first, the product added onto them (split into column blocks
+// where the build splits products), then phi in place, cut into row blocks
+// over package par's goroutines.
 func rnnStep[T float32 | float64](act Activation, ids []int, hprev, wxh, whh, bh, out []T, h int) {
 	b := len(ids)
-	parts := par.Workers()
-	if 2*b*h*h < minSplitFlops {
-		parts = 1
-	}
-	if blas.SplitGemm {
-		par.Do(parts, func(i int) {
-			j0, j1 := span(h, parts, i)
-			for r, id := range ids {
-				addRows(out[r*h+j0:r*h+j1], wxh[id*h+j0:id*h+j1], bh[j0:j1])
-			}
-			gemmBlock(false, false, b, j1-j0, h, hprev, h, whh[j0:], h, 1, out[j0:], h)
-			for r := range ids {
-				apply(act, out[r*h+j0:r*h+j1])
-			}
-		})
-		return
-	}
 	gatherBias(out, wxh, ids, bh)
 	gemm(false, false, b, h, h, hprev, whh, 1, out)
-	par.Do(parts, func(i int) {
-		r0, r1 := b*i/parts, b*(i+1)/parts
+	par.Range(b, max(1, minParElems/h), func(_, r0, r1 int) {
 		apply(act, out[r0*h:r1*h])
 	})
 }

@@ -7,21 +7,56 @@
 // times faster on the book's shapes.
 package blas
 
-import G "gorgonia.org/gorgonia"
+import (
+	gblas "gonum.org/v1/gonum/blas"
+	G "gorgonia.org/gorgonia"
+)
 
 // Name says which BLAS is in use, for logs and benchmark reports.
 var Name = "gonum (pure Go)"
 
-// SplitGemm tells ops to split their products over goroutines themselves
-// (package par), for a single-threaded BLAS. No build sets it: gonum's BLAS
-// spreads a product over GOMAXPROCS goroutines and OpenBLAS over its own
-// threads (see openblas.go for why). Tests turn it on to check the split
-// code paths.
+// SplitGemm tells ops to cut their large products into blocks and run them
+// with RunParts. The openblas build sets it (OpenBLAS runs on one thread,
+// the blocks on a pool of C threads; see openblas.go for why); gonum's BLAS
+// spreads a product over GOMAXPROCS goroutines itself, so the default build
+// does not. Tests turn it on in both builds to check the split code paths.
 var SplitGemm = false
 
-// Threads is the number of threads a product runs on: 0 for gonum (it
-// decides per product, up to GOMAXPROCS), else OpenBLAS's thread count.
+// Threads is the number of threads a split product runs on (the caller and
+// the openblas build's pool), or 0 for gonum, which decides per product, up
+// to GOMAXPROCS.
 var Threads = 0
+
+// Call is one product C = op(A) op(B) + Beta*C of row-major matrices, op
+// the transpose where TA or TB: float32 in A32, B32, C32, or float64 in
+// A64, B64, C64.
+type Call struct {
+	TA, TB        bool
+	M, N, K       int
+	LDA, LDB, LDC int
+	A32, B32, C32 []float32
+	A64, B64, C64 []float64
+	Beta          float64
+}
+
+// run does c with the BLAS in use, on the calling goroutine.
+func (c *Call) run() {
+	if c.M == 0 || c.N == 0 {
+		return
+	}
+	tA, tB := gblas.NoTrans, gblas.NoTrans
+	if c.TA {
+		tA = gblas.Trans
+	}
+	if c.TB {
+		tB = gblas.Trans
+	}
+	if c.C32 != nil {
+		Impl().Sgemm(tA, tB, c.M, c.N, c.K, 1, c.A32, c.LDA, c.B32, c.LDB, float32(c.Beta), c.C32, c.LDC)
+	} else {
+		Impl().Dgemm(tA, tB, c.M, c.N, c.K, 1, c.A64, c.LDA, c.B64, c.LDB, c.Beta, c.C64, c.LDC)
+	}
+}
 
 // Tanh32, when not nil, sets x[i] = tanh(x[i]) with SIMD instructions: the
 // openblas build's C kernel on a CPU with AVX2 and FMA, within 1 ulp.

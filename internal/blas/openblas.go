@@ -11,6 +11,7 @@ void openblas_set_num_threads(int);
 
 int unroll_have_avx2(void);
 void unroll_tanh_avx2(float *x, long n);
+#include "pool.h"
 void unroll_gather_bias(float *dst, const float *w, const long long *ids, const float *b, long rows, long h);
 void unroll_add_rows(float *dst, const float *x, const float *b, long rows, long h);
 void unroll_tanh_grad(float *dst, const float *h, const float *g, long n);
@@ -23,6 +24,8 @@ import "C"
 import (
 	"fmt"
 	"runtime"
+	"sync"
+	"time"
 	"unsafe"
 
 	"gonum.org/v1/netlib/blas/netlib"
@@ -33,28 +36,34 @@ import (
 
 func init() {
 	G.Use(netlib.Implementation{})
-	// OpenBLAS runs each product on one thread per core (GOMAXPROCS, so
-	// that GOMAXPROCS=1 means one core), and the Go side stays on one
-	// goroutine: package par gets one worker, and ops do not split their
-	// products themselves.
+	// OpenBLAS runs on one thread; ops cut large products into blocks
+	// (SplitGemm) that the caller and a pool of C threads share, one
+	// thread per core in all (GOMAXPROCS, so that GOMAXPROCS=1 means one
+	// core), and the Go side stays on one goroutine (package par gets one
+	// worker).
 	//
-	// Why not Go helpers, which an earlier version used: a cgo call of
-	// more than 20 microseconds loses its P to the runtime's sysmon, and
-	// when every P is busy (the caller in cgo, a helper goroutine in cgo or
-	// polling) the runtime starts another OS thread to spin for work. On
-	// the 2-core KVM machines here those threads took the helpers' cores
-	// for 0.2-4 ms at a time (perf sched), a goroutine blocked on a channel
-	// took 50-70 microseconds to wake, and splitting a time step's
-	// 32x512x512 product over two goroutines gained 0-20%. OpenBLAS's
-	// pthreads hand the product over inside C: 260 -> 157 microseconds for
-	// that product, and a training minibatch took 31.9 ms instead of 40.9
-	// with the Go helpers (BenchmarkMinibatchScratch, medians of 4
-	// interleaved runs on a busy machine). For a
-	// given shape and thread count OpenBLAS cuts a product into the same
-	// blocks whichever thread finishes first, so a run is reproducible bit
-	// for bit for the same GOMAXPROCS; other thread counts round
-	// differently (TestThreadsRepeatable).
-	SetThreads(runtime.GOMAXPROCS(0))
+	// Why, measured on this project's 2-core KVM machines:
+	//  - Go helper goroutines, which an earlier version used, lose their
+	//    core whenever a cgo call outlives sysmon's 20 microseconds: with
+	//    every P busy, the runtime starts another OS thread to spin for
+	//    work, and those took the helpers' cores for 0.2-4 ms at a time
+	//    (perf sched); a goroutine blocked on a channel took 50-70
+	//    microseconds to wake. Splitting a 32x512x512 product over two
+	//    goroutines gained 0-20%.
+	//  - OpenBLAS's own threads (260 -> 157 microseconds for that product)
+	//    spin for a core a busy machine does not give them: with a second
+	//    process busy on one core, a training minibatch took 230-270 ms
+	//    instead of 31 on one thread. Their results also depend on the
+	//    thread count (TestThreadsRepeatable).
+	//  - C threads hand a block over inside C, and the caller runs a block
+	//    no worker has taken yet, so a worker without a core costs little;
+	//    par.Gain stops sharing for a while when it does not pay. Blocks
+	//    are fixed and each runs on one-thread OpenBLAS, so the bits do not
+	//    depend on who runs them.
+	SetThreads(1)
+	workers := max(runtime.GOMAXPROCS(0)-1, 0)
+	Threads = 1 + int(C.unroll_pool_start(C.int(workers), C.longlong(poolSpin.Nanoseconds())))
+	SplitGemm = true
 	par.SetWorkers(1)
 	Name = fmt.Sprintf("OpenBLAS (%s)", C.GoString(C.openblas_get_config()))
 	if C.unroll_have_avx2() != 0 {
@@ -133,8 +142,83 @@ func tanhAVX2(x []float32) {
 	}
 }
 
-// SetThreads sets the number of threads OpenBLAS runs a product on.
-func SetThreads(n int) {
-	C.openblas_set_num_threads(C.int(max(n, 1)))
-	Threads = int(C.openblas_get_num_threads())
+// SetThreads sets the number of threads OpenBLAS runs a product on (one,
+// as init leaves it; tests compare).
+func SetThreads(n int) { C.openblas_set_num_threads(C.int(max(n, 1))) }
+
+// poolSpin is how long a pool thread polls for the next block before it
+// sleeps: an unrolled graph issues its products tens to hundreds of
+// microseconds apart, and waking a sleeping thread takes about as long.
+const poolSpin = 2 * time.Millisecond
+
+// Parts is the number of blocks RunParts runs at once: the caller and the
+// pool's threads.
+func Parts() int { return Threads }
+
+var pool struct {
+	mu   sync.Mutex
+	gain par.Gain
+}
+
+// RunParts runs len(calls)/perPart parts, part i being calls[i*perPart :
+// (i+1)*perPart] in order, on the caller and the pool's C threads. Parts
+// must write disjoint memory. A part computes the same bits whichever
+// thread runs it.
+func RunParts(calls []Call, perPart int) {
+	nparts := len(calls) / perPart
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	cs := make([]C.unroll_call, len(calls))
+	for i := range calls {
+		c, d := &calls[i], &cs[i]
+		d.ta, d.tb = cbool(c.TA), cbool(c.TB)
+		d.m, d.n, d.k = C.int(c.M), C.int(c.N), C.int(c.K)
+		d.lda, d.ldb, d.ldc = C.int(c.LDA), C.int(c.LDB), C.int(c.LDC)
+		d.beta = C.double(c.Beta)
+		if c.M == 0 || c.N == 0 {
+			continue
+		}
+		if c.C32 != nil {
+			d.a, d.b, d.c = pinned(&pin, c.A32), pinned(&pin, c.B32), pinned(&pin, c.C32)
+		} else {
+			d.dbl = 1
+			d.a, d.b, d.c = pinned(&pin, c.A64), pinned(&pin, c.B64), pinned(&pin, c.C64)
+		}
+	}
+	pool.mu.Lock()
+	share := pool.gain.Share()
+	pool.mu.Unlock()
+	var t C.unroll_timing
+	C.unroll_pool_run(&cs[0], C.long(perPart), C.int(nparts), cbool(share), &t)
+	if share && t.mine > 0 && int(t.mine) < nparts {
+		pool.mu.Lock()
+		pool.gain.Record(time.Duration(t.own_ns)/time.Duration(t.mine)*time.Duration(nparts), time.Duration(t.took_ns))
+		pool.mu.Unlock()
+	} else if share && t.mine > 0 {
+		// The caller ran every part: no worker was there to help.
+		pool.mu.Lock()
+		pool.gain.Record(time.Duration(t.own_ns), time.Duration(t.took_ns))
+		pool.mu.Unlock()
+	}
+}
+
+// PoolStats returns how many split products were shared with the pool's
+// threads and how many ran on the caller alone because sharing did not pay.
+func PoolStats() par.Stats {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	return pool.gain.Stats
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func pinned[T float32 | float64](pin *runtime.Pinner, x []T) unsafe.Pointer {
+	p := unsafe.Pointer(unsafe.SliceData(x))
+	pin.Pin(p)
+	return p
 }

@@ -40,7 +40,7 @@ const (
 )
 
 // Sharing stops for soloMin when the average time of a shared job exceeds
-// gainLimit times what the caller alone would have taken (see watch); each
+// gainLimit times what the caller alone would have taken (see Gain); each
 // consecutive failure doubles the pause, up to soloMax.
 const (
 	gainLimit = 0.9
@@ -65,25 +65,41 @@ type pool struct {
 	helpers []*helper
 	fin     chan struct{}
 
-	// The rest belongs to the caller (under mu); see watch.
-	ratio     float64       // average shared time / solo estimate
-	jobs      int           // shared jobs since sharing (re)started
-	soloFor   time.Duration // the next pause
-	soloUntil time.Time
-	stats     Stats
+	gain Gain // the caller's (under mu)
 }
 
-// Stats counts the jobs Do ran with the helpers and on the caller alone
-// because sharing did not pay (see watch), and the pauses taken.
+// Stats counts the jobs run with the helpers and on the caller alone
+// because sharing did not pay (see Gain), and the pauses taken.
 type Stats struct {
 	Shared, Solo, Pauses int
 }
 
-// ReadStats returns the counts since the pool started.
+// ReadStats returns the pool's counts since it started.
 func ReadStats() Stats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.stats
+	return p.gain.Stats
+}
+
+// Gain decides whether sharing a job between cores pays, from the
+// timings of the jobs shared so far (see Record). The zero value shares.
+// It is not safe for concurrent use.
+type Gain struct {
+	ratio     float64       // average shared time / solo estimate
+	jobs      int           // shared jobs since sharing (re)started
+	soloFor   time.Duration // the next pause
+	soloUntil time.Time
+	Stats     Stats
+}
+
+// Share reports whether the next job should be shared, and counts it.
+func (g *Gain) Share() bool {
+	if time.Now().Before(g.soloUntil) {
+		g.Stats.Solo++
+		return false
+	}
+	g.Stats.Shared++
+	return true
 }
 
 type helper struct {
@@ -144,14 +160,12 @@ func (q *pool) do(n int, f func(int)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	start := time.Now()
-	if start.Before(q.soloUntil) {
-		q.stats.Solo++
+	if !q.gain.Share() {
 		for i := 0; i < n; i++ {
 			f(i)
 		}
 		return
 	}
-	q.stats.Shared++
 	j := &job{f: f, n: int32(n), fin: q.fin}
 	j.claim.Store(uint64(n))
 	q.cur.Store(j)
@@ -179,40 +193,39 @@ func (q *pool) do(n int, f func(int)) {
 	}
 	<-j.fin
 	q.cur.Store(nil)
-	q.watch(own.Sub(start)/time.Duration(max(mine, 1))*time.Duration(n), time.Since(start), mine > 0)
+	if mine > 0 {
+		q.gain.Record(own.Sub(start)/time.Duration(mine)*time.Duration(n), time.Since(start))
+	}
 }
 
-// watch decides whether sharing jobs pays, from solo (what the job would
-// have taken on the caller alone, estimated from the caller's own parts) and
-// took (what it took with the helpers). On free cores a spinning helper
-// takes its half at once and a job takes about 0.55 of its solo time. When
-// the machine is busy with other work, a helper that does not get a core of
-// its own either misses jobs (the caller runs every part: nothing gained) or
-// keeps the caller waiting for a part it took and lost its core in (worse
-// than solo), and its polling takes time slices from the caller. The ratio
-// is averaged over about 50 jobs, each capped at 3, so a helper that is
-// descheduled once for a millisecond does not count. When the average
-// exceeds gainLimit, every job runs on the caller alone for soloFor and the
-// helpers park; then sharing is tried again. The pause doubles while
-// sharing keeps failing and returns to soloMin once it has paid for a
-// while.
-func (q *pool) watch(solo, took time.Duration, valid bool) {
-	if !valid {
-		return
+// Record takes the timing of a shared job: solo, what it would have taken
+// on the caller alone (estimated from the caller's own parts), and took,
+// what it took with the helpers. On free cores a spinning helper takes its
+// half at once and a job takes about 0.55 of its solo time. When the
+// machine is busy with other work, a helper that does not get a core of
+// its own either misses jobs (the caller runs every part: nothing gained)
+// or keeps the caller waiting for a part it took and lost its core in
+// (worse than solo), and its polling takes time slices from the caller.
+// The ratio is averaged over about 50 jobs, each capped at 3, so a helper
+// that is descheduled once for a millisecond does not count. When the
+// average exceeds gainLimit, Share says no for soloFor: every job runs on
+// the caller alone and the helpers park; then sharing is tried again. The
+// pause doubles while sharing keeps failing and returns to soloMin once it
+// has paid for a while.
+func (g *Gain) Record(solo, took time.Duration) {
+	if g.jobs == 0 {
+		g.ratio = 0.5
 	}
-	if q.jobs == 0 {
-		q.ratio = 0.5
-	}
-	q.jobs++
-	q.ratio = 0.98*q.ratio + 0.02*min(float64(took)/float64(max(solo, time.Microsecond)), 3)
+	g.jobs++
+	g.ratio = 0.98*g.ratio + 0.02*min(float64(took)/float64(max(solo, time.Microsecond)), 3)
 	switch {
-	case q.ratio > gainLimit:
-		q.soloFor = min(max(q.soloFor*2, soloMin), soloMax)
-		q.soloUntil = time.Now().Add(q.soloFor)
-		q.stats.Pauses++
-		q.jobs = 0
-	case q.jobs > 500 && q.ratio < 0.7:
-		q.soloFor = 0
+	case g.ratio > gainLimit:
+		g.soloFor = min(max(g.soloFor*2, soloMin), soloMax)
+		g.soloUntil = time.Now().Add(g.soloFor)
+		g.Stats.Pauses++
+		g.jobs = 0
+	case g.jobs > 500 && g.ratio < 0.7:
+		g.soloFor = 0
 	}
 }
 

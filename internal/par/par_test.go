@@ -50,27 +50,27 @@ func TestTakeFrontBack(t *testing.T) {
 	}
 }
 
-// TestWatch feeds watch the timings of shared jobs: a job shared on free
+// TestGain feeds Record the timings of shared jobs: a job shared on free
 // cores takes about 0.55 of its solo time (two equal halves plus the
 // hand-over) and never pauses sharing, even with a rare 1 ms stall; a
 // helper that gains nothing (ratio 1) pauses it, and the pause doubles
 // while that goes on, up to soloMax.
-func TestWatch(t *testing.T) {
-	q := &pool{}
+func TestGain(t *testing.T) {
+	q := &Gain{}
 	const solo = 100 * time.Microsecond
 	for i := 0; i < 2000; i++ {
 		took := 55 * time.Microsecond
 		if i%200 == 0 {
 			took = time.Millisecond // descheduled once
 		}
-		q.watch(solo, took, true)
+		q.Record(solo, took)
 	}
-	if q.stats.Pauses != 0 {
-		t.Fatalf("sharing paid (ratio 0.55) but was paused %d times", q.stats.Pauses)
+	if q.Stats.Pauses != 0 {
+		t.Fatalf("sharing paid (ratio 0.55) but was paused %d times", q.Stats.Pauses)
 	}
 	var pauses []time.Duration
 	for i := 0; i < 3000; i++ {
-		q.watch(solo, solo, true)
+		q.Record(solo, solo)
 		if q.jobs == 0 {
 			pauses = append(pauses, q.soloFor)
 		}
@@ -84,10 +84,9 @@ func TestWatch(t *testing.T) {
 			t.Fatalf("pause %d lasted %v, want %v (pauses %v)", i, d, want, pauses)
 		}
 	}
-	// Invalid timings (the caller ran no part) change nothing.
-	r := q.ratio
-	q.watch(0, time.Second, false)
-	if q.ratio != r {
-		t.Fatalf("an invalid timing moved the ratio from %v to %v", r, q.ratio)
+	// While paused, Share says no and counts the job as solo.
+	q.soloUntil = time.Now().Add(time.Hour)
+	if q.Share() || q.Stats.Solo != 1 {
+		t.Fatalf("paused: Share() is true or Solo = %d, want false and 1", q.Stats.Solo)
 	}
 }
