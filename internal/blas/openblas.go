@@ -160,15 +160,33 @@ var pool struct {
 	gain par.Gain
 }
 
+// callBuf is RunParts' C-layout copy of the calls and the pins that let C
+// read the Go slices they name, kept for the next call.
+type callBuf struct {
+	cs  []C.unroll_call
+	pin runtime.Pinner
+}
+
+var callBufs = sync.Pool{New: func() any { return new(callBuf) }}
+
 // RunParts runs len(calls)/perPart parts, part i being calls[i*perPart :
 // (i+1)*perPart] in order, on the caller and the pool's C threads. Parts
 // must write disjoint memory. A part computes the same bits whichever
 // thread runs it.
 func RunParts(calls []Call, perPart int) {
 	nparts := len(calls) / perPart
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	cs := make([]C.unroll_call, len(calls))
+	buf := callBufs.Get().(*callBuf)
+	if cap(buf.cs) < len(calls) {
+		buf.cs = make([]C.unroll_call, len(calls))
+	}
+	cs := buf.cs[:len(calls)]
+	pin := &buf.pin
+	defer func() {
+		// cgo checks the whole array for unpinned pointers: leave none.
+		pin.Unpin()
+		clear(cs)
+		callBufs.Put(buf)
+	}()
 	for i := range calls {
 		c, d := &calls[i], &cs[i]
 		d.ta, d.tb = cbool(c.TA), cbool(c.TB)
@@ -179,10 +197,10 @@ func RunParts(calls []Call, perPart int) {
 			continue
 		}
 		if c.C32 != nil {
-			d.a, d.b, d.c = pinned(&pin, c.A32), pinned(&pin, c.B32), pinned(&pin, c.C32)
+			d.a, d.b, d.c = pinned(pin, c.A32), pinned(pin, c.B32), pinned(pin, c.C32)
 		} else {
 			d.dbl = 1
-			d.a, d.b, d.c = pinned(&pin, c.A64), pinned(&pin, c.B64), pinned(&pin, c.C64)
+			d.a, d.b, d.c = pinned(pin, c.A64), pinned(pin, c.B64), pinned(pin, c.C64)
 		}
 	}
 	pool.mu.Lock()
