@@ -52,15 +52,15 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "epochs per run: $EPOCHS; logs in $OUT"
 printf '%-6s %-28s %12s %12s %7s %9s %9s %9s\n' round config "ours tok/s" "torch tok/s" ratio "ours MB" "torch MB" "ours ppl/torch ppl"
 for r in $(seq 1 "$ROUNDS"); do
-	read -r ts trss tppl < <(run "r$r-torch-scratch" "${TORCH_CMD[@]}" --impl scratch)
+	read -r ts tsrss tsppl < <(run "r$r-torch-scratch" "${TORCH_CMD[@]}" --impl scratch)
 	read -r os orss oppl < <(run "r$r-ours-scratch" "${OURS_CMD[@]}" -hiddens 512)
-	printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "scratch H=512" "$os" "$ts" "$(awk "BEGIN {print $os / $ts}")" "$orss" "$trss" "$oppl/$tppl"
+	printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "scratch H=512" "$os" "$ts" "$(awk "BEGIN {print $os / $ts}")" "$orss" "$tsrss" "$oppl/$tsppl"
 	read -r tc trss tppl < <(run "r$r-torch-concise" "${TORCH_CMD[@]}" --impl concise)
 	read -r oc orss oppl < <(run "r$r-ours-h256" "${OURS_CMD[@]}" -hiddens 256)
 	printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "H=256 (torch: nn.RNN)" "$oc" "$tc" "$(awk "BEGIN {print $oc / $tc}")" "$orss" "$trss" "$oppl/$tppl"
 	if [ "${PUREGO:-1}" = 1 ]; then
 		read -r og orss oppl < <(run "r$r-purego-scratch" "$GOBIN_" -data "$DATA" -epochs "$EPOCHS" -seed "$SEED" -predict-every 0 -hiddens 512)
-		printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "scratch H=512, pure Go" "$og" "$ts" "$(awk "BEGIN {print $og / $ts}")" "$orss" "-" "$oppl/$tppl"
+		printf '%-6s %-28s %12.0f %12.0f %7.2f %9s %9s %9s\n' "$r" "scratch H=512, pure Go" "$og" "$ts" "$(awk "BEGIN {print $og / $ts}")" "$orss" "$tsrss" "$oppl/$tsppl"
 	fi
 done
 

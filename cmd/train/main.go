@@ -467,6 +467,10 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
 	}
 	fmt.Fprintf(stdout, "median %.1f tokens/sec over the %d epochs of this run\n", median(speeds), len(speeds))
+	if s := graph.Sharing(); s.Solo > 0 {
+		fmt.Fprintf(stdout, "split work: %d jobs shared over %d cores, %d run on one core while sharing did not pay (%d pauses)\n",
+			s.Shared, graph.Cores(), s.Solo, s.Pauses)
+	}
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
 	for _, p := range prefixes {
 		s, err := gen.PredictChars(corpus.Vocab, p, 50)

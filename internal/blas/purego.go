@@ -19,3 +19,7 @@ func RunParts(calls []Call, perPart int) {
 		}
 	})
 }
+
+// PoolStats returns how many jobs package par shared between goroutines
+// and how many it ran on the caller alone because sharing did not pay.
+func PoolStats() par.Stats { return par.ReadStats() }
