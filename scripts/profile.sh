@@ -25,10 +25,10 @@ echo "$line"
 echo "BLAS: $(grep -o 'BLAS: .*' "$OUT/bench.txt" | head -1 | cut -d' ' -f2-)"
 metric() { echo "$line" | awk -v m="$1" '{for (i = 2; i <= NF; i++) if ($i == m) print $(i-1)}'; }
 echo "wall time per minibatch: $(awk "BEGIN {printf \"%.1f\", $(metric ns/op) / 1e6}") ms, $(metric tokens/s) tokens/s; outside matrix products: $(metric %outside-products)%"
-# Samples in BLAS code: gemmBlock and what it calls, gonum's product
-# goroutines, and OpenBLAS's own threads (C frames without a Go caller,
-# shown as the library, and the sched_yield of their waiting in libc).
-matmul='graph\.gemmBlock|gonum/blas/gonum\.|libopenblas|libc\.so'
+# Samples in matrix products: gemmBlock and runParts and what they call,
+# gonum's product goroutines, and the openblas build's pool threads (C
+# frames: "worker", the library, and sched_yield in libc).
+matmul='graph\.gemmBlock|graph\.runParts|gonum/blas/gonum\.|^worker$|libopenblas|libc\.so'
 echo "costliest Go functions outside matrix products (flat CPU time, % of all samples):"
 go tool pprof -top -nodefraction=0 -nodecount=15 -ignore="$matmul" "$OUT/train.test" "$OUT/cpu.prof" 2>/dev/null |
 	awk '/flat%/ {p=1; next} p && NF {print "  " $0}'

@@ -20,7 +20,7 @@ import (
 // depend on how many cores were free. The shapes are the book's RNN's
 // (B=32, H=512, T*B=1120, V=28).
 func TestThreadsRepeatable(t *testing.T) {
-	defer SetThreads(Threads)
+	defer SetThreads(1) // as init leaves it
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, s := range []struct {
 		ta, tb  gblas.Transpose
