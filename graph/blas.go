@@ -9,10 +9,10 @@ import (
 // Go by default, OpenBLAS when built with -tags openblas.
 func BLAS() string { return blas.Name }
 
-// Cores is the number of cores a minibatch's work is spread over:
-// OpenBLAS's threads in the openblas build, else the goroutines of gonum's
-// products and of package par (GOMAXPROCS, the machine's cores unless the
-// environment says otherwise).
+// Cores is the number of cores a minibatch's work is spread over: the
+// caller and the openblas build's pool of C threads, else the goroutines of
+// gonum's products and of package par; GOMAXPROCS either way (the
+// machine's cores unless the environment says otherwise).
 func Cores() int { return max(par.Workers(), blas.Threads) }
 
 // Sharing counts the products and passes that were split over the cores

@@ -421,8 +421,12 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	u := tr.Graph()
-	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %d cores used\n",
-		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), graph.Cores())
+	cores := fmt.Sprintf("%d cores", graph.Cores())
+	if graph.Cores() == 1 {
+		cores = "1 core"
+	}
+	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
+		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), cores)
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
 		if err != nil {
