@@ -28,7 +28,12 @@ func gemm[T float32 | float64](ta, tb bool, m, n, k int, a, b []T, beta T, c []T
 		gemmBlock(ta, tb, m, n, k, a, lda, b, ldb, beta, c, n)
 		return
 	}
-	calls := make([]blas.Call, parts)
+	var buf [4]blas.Call // on the stack where RunParts lets it
+	calls := buf[:0]
+	if parts > len(buf) {
+		calls = make([]blas.Call, 0, parts)
+	}
+	calls = calls[:parts]
 	if n >= m || n >= 2*splitAlign*parts {
 		// Column block [j0, j1) of c needs columns j0..j1 of b'.
 		for i := range calls {

@@ -281,14 +281,15 @@ func SumMatMulTN(as, bs G.Nodes) (*G.Node, error) {
 			return nil, fmt.Errorf("graph: SumMatMulTN: block %d has shapes %v and %v; want (K, %d) and (K, %d)", i, a, b, m, n)
 		}
 	}
-	op := sumMatMulOp{opBase{fmt.Sprintf("SumMatMulTN%d", len(as))}, len(as), new(outBuf)}
+	op := sumMatMulOp{opBase{fmt.Sprintf("SumMatMulTN%d", len(as))}, len(as), new(outBuf), new([]blas.Call)}
 	return G.ApplyOp(op, append(append(G.Nodes{}, as...), bs...)...)
 }
 
 type sumMatMulOp struct {
 	opBase
-	n   int // blocks
-	out *outBuf
+	n     int // blocks
+	out   *outBuf
+	calls *[]blas.Call // kept from run to run, as out
 }
 
 func (o sumMatMulOp) Arity() int { return 2 * o.n }
@@ -317,7 +318,7 @@ func (o sumMatMulOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	// Column blocks of the sum, each accumulated over the blocks in order.
 	parts := splitParts(flops)
-	calls := make([]blas.Call, 0, parts*len(as))
+	calls := (*o.calls)[:0]
 	for p := 0; p < parts; p++ {
 		j0, j1 := span(n, parts, p)
 		for i := range as {
@@ -334,6 +335,7 @@ func (o sumMatMulOp) Do(vals ...G.Value) (G.Value, error) {
 		}
 	}
 	runParts(calls, len(as))
+	*o.calls = calls
 	return out, nil
 }
 
