@@ -20,7 +20,13 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
+
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#define cpu_relax() _mm_pause()
+#else
+#define cpu_relax() ((void)0)
+#endif
 
 #include "pool.h"
 
@@ -91,7 +97,7 @@ static void *worker(void *arg) {
 	for (;;) {
 		int64_t start = now_ns();
 		for (long polls = 1; atomic_load(&P.posted) == seen; polls++) {
-			_mm_pause();
+			cpu_relax();
 			if (polls % 256 != 0) continue;
 			sched_yield(); // a thread waiting for this core gets it
 			if (now_ns() - start < P.spin_ns) continue;
@@ -144,7 +150,7 @@ void unroll_pool_run(const unroll_call *calls, long per_part, int nparts, int sh
 	out->mine = work(job);
 	out->own_ns = now_ns() - start;
 	for (long polls = 1; atomic_load(&P.remaining) > 0; polls++) {
-		_mm_pause();
+		cpu_relax();
 		if (polls % 64 == 0) sched_yield(); // the worker may be waiting for this core
 	}
 	out->took_ns = now_ns() - start;
