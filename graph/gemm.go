@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	gblas "gonum.org/v1/gonum/blas"
 	"gorgonia.org/tensor"
 
 	"github.com/unroll/unroll/internal/blas"
@@ -29,9 +28,9 @@ func gemm[T float32 | float64](ta, tb bool, m, n, k int, a, b []T, beta T, c []T
 		return
 	}
 	var buf [4]blas.Call // on the stack where RunParts lets it
-	calls := buf[:0]
+	calls := buf[:]
 	if parts > len(buf) {
-		calls = make([]blas.Call, 0, parts)
+		calls = make([]blas.Call, parts)
 	}
 	calls = calls[:parts]
 	if n >= m || n >= 2*splitAlign*parts {
@@ -114,19 +113,8 @@ func gemmBlock[T float32 | float64](ta, tb bool, m, n, k int, a []T, lda int, b 
 	if productClock.on.Load() {
 		defer productClock.add(time.Now())
 	}
-	tA, tB := gblas.NoTrans, gblas.NoTrans
-	if ta {
-		tA = gblas.Trans
-	}
-	if tb {
-		tB = gblas.Trans
-	}
-	switch c := any(c).(type) {
-	case []float32:
-		blas.Impl().Sgemm(tA, tB, m, n, k, 1, any(a).([]float32), lda, any(b).([]float32), ldb, float32(beta), c, ldc)
-	case []float64:
-		blas.Impl().Dgemm(tA, tB, m, n, k, 1, any(a).([]float64), lda, any(b).([]float64), ldb, float64(beta), c, ldc)
-	}
+	d := call(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
+	d.Run()
 }
 
 // outBuf is an operator's own output tensor, kept from one run of the

@@ -39,8 +39,8 @@ type Call struct {
 	Beta          float64
 }
 
-// run does c with the BLAS in use, on the calling goroutine.
-func (c *Call) run() {
+// Run does c with the BLAS in use, on the calling goroutine.
+func (c *Call) Run() {
 	if c.M == 0 || c.N == 0 {
 		return
 	}

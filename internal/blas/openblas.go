@@ -208,14 +208,12 @@ func RunParts(calls []Call, perPart int) {
 	pool.mu.Unlock()
 	var t C.unroll_timing
 	C.unroll_pool_run(&cs[0], C.long(perPart), C.int(nparts), cbool(share), &t)
-	if share && t.mine > 0 && int(t.mine) < nparts {
+	if share && t.mine > 0 {
+		// What the caller alone would have taken, from its own parts (all
+		// of them when no worker helped).
+		solo := time.Duration(t.own_ns) / time.Duration(t.mine) * time.Duration(nparts)
 		pool.mu.Lock()
-		pool.gain.Record(time.Duration(t.own_ns)/time.Duration(t.mine)*time.Duration(nparts), time.Duration(t.took_ns))
-		pool.mu.Unlock()
-	} else if share && t.mine > 0 {
-		// The caller ran every part: no worker was there to help.
-		pool.mu.Lock()
-		pool.gain.Record(time.Duration(t.own_ns), time.Duration(t.took_ns))
+		pool.gain.Record(solo, time.Duration(t.took_ns))
 		pool.mu.Unlock()
 	}
 }

@@ -15,7 +15,7 @@ func Parts() int { return par.Workers() }
 func RunParts(calls []Call, perPart int) {
 	par.Do(len(calls)/perPart, func(i int) {
 		for j := range calls[i*perPart : (i+1)*perPart] {
-			calls[i*perPart+j].run()
+			calls[i*perPart+j].Run()
 		}
 	})
 }

@@ -134,10 +134,10 @@ func TestRunParts(t *testing.T) {
 	for _, parts := range []int{2, 3, 8} {
 		want32, want64 := make([]float32, m*n), make([]float64, m*n)
 		for _, c := range calls(parts, want32, nil) {
-			c.run()
+			c.Run()
 		}
 		for _, c := range calls(parts, nil, want64) {
-			c.run()
+			c.Run()
 		}
 		done := make(chan error)
 		for g := 0; g < 4; g++ {

@@ -15,10 +15,6 @@
 // on the KVM machines this project is measured on, waking a blocked
 // goroutine took 50-70 microseconds, a quarter of a time step's product.
 //
-// The caller claims parts from the front and helpers from the back, so with
-// two workers each runs the same block of every pass from step to step and
-// finds its block of the data still in its core's cache.
-//
 // Pollers call runtime.Gosched now and then: in the pure-Go build gonum's
 // BLAS runs its products on goroutines of its own, which need the P a
 // polling helper holds.
@@ -49,12 +45,11 @@ const (
 )
 
 type job struct {
-	f     func(int)
-	n     int32
-	claim atomic.Uint64 // unclaimed parts [lo, hi) as lo<<32 | hi
-	done  atomic.Int32  // parts finished
-	help  atomic.Int32  // parts the helpers ran
-	fin   chan struct{} // receives one token when the last part is done
+	f    func(int)
+	n    int32
+	next atomic.Int32  // next unclaimed part
+	done atomic.Int32  // parts finished
+	fin  chan struct{} // receives one token when the last part is done
 }
 
 type pool struct {
@@ -167,7 +162,6 @@ func (q *pool) do(n int, f func(int)) {
 		return
 	}
 	j := &job{f: f, n: int32(n), fin: q.fin}
-	j.claim.Store(uint64(n))
 	q.cur.Store(j)
 	q.gen.Add(1)
 	for _, h := range q.helpers {
@@ -178,7 +172,7 @@ func (q *pool) do(n int, f func(int)) {
 			}
 		}
 	}
-	mine := j.work(true)
+	mine := j.work()
 	// A helper may still be on its last part: poll (letting other
 	// goroutines run now and then), then block.
 	own := time.Now()
@@ -229,36 +223,18 @@ func (g *Gain) Record(solo, took time.Duration) {
 	}
 }
 
-// work claims and runs parts until none is left, from the front if front,
-// else from the back; whoever finishes the last part signals fin.
-func (j *job) work(front bool) (parts int32) {
+// work claims and runs parts until none is left and returns how many it
+// ran; whoever finishes the last part signals fin.
+func (j *job) work() (parts int32) {
 	for {
-		i := j.take(front)
-		if i < 0 {
+		i := j.next.Add(1) - 1
+		if i >= j.n {
 			return parts
 		}
 		parts++
 		j.f(int(i))
 		if j.done.Add(1) == j.n {
 			j.fin <- struct{}{}
-		}
-	}
-}
-
-// take claims the first (front) or last unclaimed part, or returns -1.
-func (j *job) take(front bool) int32 {
-	for {
-		v := j.claim.Load()
-		lo, hi := int32(v>>32), int32(v)
-		if lo >= hi {
-			return -1
-		}
-		next, i := uint64(lo+1)<<32|uint64(hi), lo
-		if !front {
-			next, i = uint64(lo)<<32|uint64(hi-1), hi-1
-		}
-		if j.claim.CompareAndSwap(v, next) {
-			return i
 		}
 	}
 }
@@ -302,7 +278,7 @@ func (q *pool) run(h *helper) {
 			return
 		}
 		if j != nil {
-			j.help.Add(j.work(false))
+			j.work()
 		}
 	}
 }

@@ -36,20 +36,6 @@ func BenchmarkDo(b *testing.B) {
 	}
 }
 
-// TestTakeFrontBack: the caller takes parts from the front, helpers from
-// the back, each part exactly once.
-func TestTakeFrontBack(t *testing.T) {
-	j := &job{n: 5}
-	j.claim.Store(5)
-	got := []int32{j.take(true), j.take(false), j.take(true), j.take(false), j.take(false), j.take(true), j.take(false)}
-	want := []int32{0, 4, 1, 3, 2, -1, -1}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("takes %v, want %v", got, want)
-		}
-	}
-}
-
 // TestGain feeds Record the timings of shared jobs: a job shared on free
 // cores takes about 0.55 of its solo time (two equal halves plus the
 // hand-over) and never pauses sharing, even with a rare 1 ms stall; a
