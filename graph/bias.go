@@ -8,6 +8,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/unroll/unroll/internal/blas"
+	"github.com/unroll/unroll/internal/par"
 )
 
 // AddBias returns x + b with the vector b (H) added to every row of the
@@ -72,6 +73,86 @@ func addRows[T float32 | float64](dst, x, b []T) {
 		d, r := dst[i:i+h], x[i:i+h]
 		for j := range b {
 			d[j] = r[j] + b[j]
+		}
+	}
+}
+
+// ColSum returns the column sums of the matrices xs (each (N_i, H)) taken
+// together, as a vector (H): the gradient of a bias added to every row. It
+// is only used inside gradients and has no gradient of its own.
+func ColSum(xs ...*G.Node) (*G.Node, error) {
+	if len(xs) == 0 {
+		return nil, fmt.Errorf("graph: ColSum: no inputs")
+	}
+	for _, x := range xs {
+		if x.Dims() != 2 || x.Shape()[1] != xs[0].Shape()[1] {
+			return nil, fmt.Errorf("graph: ColSum: want matrices of one width, got shapes %v and %v", xs[0].Shape(), x.Shape())
+		}
+	}
+	return G.ApplyOp(colSumOp{opBase{fmt.Sprintf("ColSum%d", len(xs))}, len(xs), new(outBuf)}, xs...)
+}
+
+type colSumOp struct {
+	opBase
+	n   int
+	out *outBuf
+}
+
+func (o colSumOp) Arity() int { return o.n }
+func (o colSumOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	ts := make(hm.Types, o.n+1)
+	for i := range ts {
+		ts[i] = G.TensorType{Dims: 2, Of: a}
+	}
+	ts[o.n] = G.TensorType{Dims: 1, Of: a}
+	return hm.NewFnType(ts...)
+}
+func (colSumOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	return tensor.Shape{in[0].(tensor.Shape)[1]}, nil
+}
+
+func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
+	xs, err := denses(o.name, vals)
+	if err != nil {
+		return nil, err
+	}
+	h, size := xs[0].Shape()[1], 0
+	for _, x := range xs {
+		size += x.DataSize()
+	}
+	out := o.out.get(xs[0].Dtype(), h)
+	// Column blocks: each sum still adds the rows in order.
+	par.Range(h, max(1, h*minParElems/max(size, 1)), func(_, lo, hi int) {
+		switch d := out.Data().(type) {
+		case []float32:
+			clear(d[lo:hi])
+			for _, x := range xs {
+				colSum(d, x.Float32s(), h, lo, hi)
+			}
+		case []float64:
+			clear(d[lo:hi])
+			for _, x := range xs {
+				colSum(d, x.Float64s(), h, lo, hi)
+			}
+		}
+	})
+	return out, nil
+}
+
+// colSum adds to dst[lo:hi] the sums over the rows of x (rows of width h)
+// of columns lo to hi, adding the rows in order.
+func colSum[T float32 | float64](dst, x []T, h, lo, hi int) {
+	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
+		if x := any(x).([]float32); len(x) > 0 {
+			blas.Vec32.ColSum(d[lo:hi], x[lo:], h)
+		}
+		return
+	}
+	d := dst[lo:hi]
+	for i := 0; i < len(x); i += h {
+		for j, v := range x[i+lo : i+hi] {
+			d[j] += v
 		}
 	}
 }

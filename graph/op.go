@@ -77,3 +77,15 @@ func labelsOf(op string, v G.Value) ([]int, error) {
 	}
 	return d.Ints(), nil
 }
+
+// denses asserts that every value is a float *tensor.Dense.
+func denses(op string, vals []G.Value) ([]*tensor.Dense, error) {
+	ds := make([]*tensor.Dense, len(vals))
+	for i, v := range vals {
+		var err error
+		if ds[i], err = dense(op, v); err != nil {
+			return nil, err
+		}
+	}
+	return ds, nil
+}

@@ -153,43 +153,6 @@ func bothSplits(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
-func TestMatMulFD(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 1))
-	bothSplits(t, func(t *testing.T) {
-		// (m, k, n) = (3, 4, 5) is small; (40, 300, 96) is above
-		// minSplitFlops (2*40*300*96 = 2.3M), so it is split into blocks
-		// when splitting is on: by columns, and by rows for n = 20.
-		for _, s := range [][3]int{{3, 4, 5}, {40, 300, 96}, {96, 300, 20}} {
-			m, k, n := s[0], s[1], s[2]
-			for _, ta := range []bool{false, true} {
-				for _, tb := range []bool{false, true} {
-					t.Run(fmt.Sprintf("%dx%dx%d-%s%s", m, k, n, transName(ta), transName(tb)), func(t *testing.T) {
-						as, bs := []int{m, k}, []int{k, n}
-						if ta {
-							as = []int{k, m}
-						}
-						if tb {
-							bs = []int{n, k}
-						}
-						// L is linear in A and in B, so the central
-						// difference has no truncation error at any step;
-						// eps 1e-2 keeps the round-off of L's sums over
-						// K = 300 terms (about 1e-16 * 1e3 / eps) at 1e-11.
-						checkFDEps(t, 1e-2, []fdParam{randParam(r, "A", as...), randParam(r, "B", bs...)},
-							func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return MatMul(p[0], p[1], ta, tb) })
-					})
-				}
-			}
-		}
-	})
-}
-
-func TestLinearFD(t *testing.T) {
-	r := rand.New(rand.NewPCG(2, 2))
-	checkFD(t, []fdParam{randParam(r, "x", 6, 4), randParam(r, "W", 4, 3), randParam(r, "b", 3)},
-		func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) { return Linear(p[0], p[1], p[2]) })
-}
-
 func TestAddBiasFD(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	checkFD(t, []fdParam{randParam(r, "x", 5, 3), randParam(r, "b", 3)},
@@ -210,60 +173,6 @@ func TestSoftmaxCrossEntropyFD(t *testing.T) {
 			y := G.NodeFromAny(g, labels, G.WithName("Y"))
 			return SoftmaxCrossEntropy(p[0], y)
 		})
-}
-
-// TestRNNStepFD checks RNNStep chains: the weight gradients of a whole
-// sequence come from its first step, so chains of several lengths are
-// checked, from an initial state that is an input (not differentiated)
-// and from one computed from a parameter (differentiated), with every
-// step's output used (through StackRows, as Unroll does) or only the last.
-func TestRNNStepFD(t *testing.T) {
-	const v, h, b = 5, 4, 3
-	bothSplits(t, func(t *testing.T) {
-		for _, act := range []Activation{Tanh, ReLU} {
-			for _, steps := range []int{1, 2, 5} {
-				for _, h0Param := range []bool{false, true} {
-					for _, allOut := range []bool{true, false} {
-						name := fmt.Sprintf("%v-T%d-h0param=%v-allOut=%v", act, steps, h0Param, allOut)
-						t.Run(name, func(t *testing.T) {
-							r := rand.New(rand.NewPCG(uint64(steps), 6))
-							xs := make([]*tensor.Dense, steps)
-							for i := range xs {
-								xs[i] = idsTensor(r, b, v)
-							}
-							h0 := randParam(r, "H0", b, h)
-							params := []fdParam{randParam(r, "Wxh", v, h), randParam(r, "Whh", h, h), randParam(r, "bh", h)}
-							if h0Param {
-								params = append(params, h0)
-							}
-							checkFD(t, params, func(g *G.ExprGraph, p G.Nodes) (*G.Node, error) {
-								var state *G.Node
-								if h0Param {
-									// H_0 = 1.5 * param: computed, so differentiated
-									state = G.Must(G.Mul(p[3], G.NewConstant(1.5)))
-								} else {
-									state = G.NodeFromAny(g, h0.v, G.WithName("H_0")) // an input
-								}
-								var hs G.Nodes
-								for i, x := range xs {
-									xn := G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("X_%d", i+1)))
-									var err error
-									if state, err = RNNStep(xn, state, p[0], p[1], p[2], act); err != nil {
-										return nil, err
-									}
-									hs = append(hs, state)
-								}
-								if !allOut || len(hs) == 1 {
-									return state, nil
-								}
-								return StackRows(hs...)
-							})
-						})
-					}
-				}
-			}
-		}
-	})
 }
 
 // TestSoftmaxCrossEntropyLargeLogits: float32 logits far beyond exp's range
@@ -316,62 +225,4 @@ func TestSoftmaxCrossEntropyLargeLogits(t *testing.T) {
 			t.Errorf("gradient[%d] = %v, want %v", i, v, wantGrad[i])
 		}
 	}
-}
-
-// TestWeightGradOps checks SumMatMulTN, ScatterRows and ColSum over
-// several blocks against the same sums written out, with and without
-// splitting the work.
-func TestWeightGradOps(t *testing.T) {
-	const blocks, k, m, n, v = 3, 32, 40, 600, 5 // 2*m*n*k*blocks = 4.6M: above minSplitFlops
-	bothSplits(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(7, 7))
-		g := G.NewGraph()
-		var as, bs, ids G.Nodes
-		var av, bv [][]float64
-		var iv [][]int
-		for i := 0; i < blocks; i++ {
-			a, b := randParam(r, "a", k, m), randParam(r, "b", k, n)
-			x := idsTensor(r, k, v)
-			as = append(as, G.NodeFromAny(g, a.v, G.WithName(fmt.Sprintf("a%d", i))))
-			bs = append(bs, G.NodeFromAny(g, b.v, G.WithName(fmt.Sprintf("b%d", i))))
-			ids = append(ids, G.NodeFromAny(g, x, G.WithName(fmt.Sprintf("x%d", i))))
-			av, bv, iv = append(av, a.v.Float64s()), append(bv, b.v.Float64s()), append(iv, x.Ints())
-		}
-		prod := G.Must(SumMatMulTN(as, bs))
-		scat := G.Must(ScatterRows(bs, ids, v))
-		sum := G.Must(ColSum(bs...))
-		vm := G.NewTapeMachine(g)
-		defer vm.Close()
-		if err := vm.RunAll(); err != nil {
-			t.Fatal(err)
-		}
-		wantProd, wantScat, wantSum := make([]float64, m*n), make([]float64, v*n), make([]float64, n)
-		for i := 0; i < blocks; i++ {
-			for row := 0; row < k; row++ {
-				for c := 0; c < n; c++ {
-					bval := bv[i][row*n+c]
-					for a := 0; a < m; a++ {
-						wantProd[a*n+c] += av[i][row*m+a] * bval
-					}
-					wantScat[iv[i][row]*n+c] += bval
-					wantSum[c] += bval
-				}
-			}
-		}
-		for _, c := range []struct {
-			name string
-			got  *G.Node
-			want []float64
-		}{{"SumMatMulTN", prod, wantProd}, {"ScatterRows", scat, wantScat}, {"ColSum", sum, wantSum}} {
-			got := c.got.Value().(*tensor.Dense).Float64s()
-			var worst float64
-			for i := range got {
-				worst = math.Max(worst, math.Abs(got[i]-c.want[i]))
-			}
-			// 1e-12: sums of 96 products of N(0, 0.25) values, in float64.
-			if worst > 1e-12 {
-				t.Errorf("%s differs from the written-out sum by %.2e", c.name, worst)
-			}
-		}
-	})
 }

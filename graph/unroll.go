@@ -29,10 +29,11 @@ type Unrolled struct {
 	Config
 	Graph  *G.ExprGraph
 	Params G.Nodes   // parameter nodes, in Model.Params order
-	X      []*G.Node // token ids per step, each (Batch)
+	X      []*G.Node // one-hot inputs per step, each (Batch, VocabSize)
 	Y      *G.Node   // labels, time-major (Steps*Batch); nil without Loss
-	State  G.Nodes   // initial state, each (Batch, size)
-	Hidden []*G.Node // hidden output per step, each (Batch, hiddens)
+	State  G.Nodes   // initial state, each (Batch, size), in Model.States order
+	Hidden []*G.Node // the model's output per step, each (Batch, hiddens)
+	Final  G.Nodes   // the state after the last step, in Model.States order
 	Logits *G.Node   // time-major (Steps*Batch, vocab)
 	Loss   *G.Node   // mean cross-entropy; nil without Loss
 
@@ -41,6 +42,7 @@ type Unrolled struct {
 	BuildTime, CompileTime time.Duration
 
 	model   Model
+	vocab   int
 	xs      []*tensor.Dense
 	ys      *tensor.Dense
 	lossV   G.Value
@@ -49,7 +51,11 @@ type Unrolled struct {
 	vm      G.VM
 }
 
-// Unroll builds the graph of m over cfg.Steps steps and compiles it.
+// Unroll builds the graph of m over cfg.Steps steps and compiles it: the
+// one-hot inputs X_1..X_T, the model's Forward over them from the initial
+// state, its Output over the hidden outputs of all steps stacked, and with
+// cfg.Loss the mean softmax cross-entropy and G.Grad's symbolic gradients
+// with respect to every parameter.
 func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	if cfg.Batch < 1 || cfg.Steps < 1 {
 		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.Batch, cfg.Steps)
@@ -58,54 +64,66 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	if len(params) == 0 {
 		return nil, errors.New("graph: Unroll: model has no parameters")
 	}
+	if err := checkNames(params, m.States(), cfg.Steps); err != nil {
+		return nil, fmt.Errorf("graph: Unroll: %w", err)
+	}
+	vocab := m.VocabSize()
+	if vocab < 1 {
+		return nil, fmt.Errorf("graph: Unroll: vocabulary size must be >= 1, got %d", vocab)
+	}
 	start := time.Now()
 	dt := params[0].Value.Dtype()
 	g := G.NewGraph()
-	u := &Unrolled{Config: cfg, Graph: g, model: m}
+	u := &Unrolled{Config: cfg, Graph: g, model: m, vocab: vocab}
 
+	byName := make(map[string]*G.Node, len(params))
 	for _, p := range params {
-		u.Params = append(u.Params, G.NodeFromAny(g, p.Value, G.WithName(p.Name)))
-	}
-	for i, size := range m.StateSizes() {
-		name := "H_0"
-		if i > 0 {
-			name = fmt.Sprintf("H%d_0", i)
+		if p.Value.Dtype() != dt {
+			return nil, fmt.Errorf("graph: Unroll: parameter %s is %v, %s is %v: one dtype for all", p.Name, p.Value.Dtype(), params[0].Name, dt)
 		}
-		n := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, size), G.WithName(name))
+		n := G.NodeFromAny(g, p.Value, G.WithName(p.Name))
+		u.Params = append(u.Params, n)
+		byName[p.Name] = n
+	}
+	for _, s := range m.States() {
+		n := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, s.Size), G.WithName(s.Name+"_0"))
 		u.State = append(u.State, n)
 	}
-
-	state := u.State
 	for t := 0; t < cfg.Steps; t++ {
-		xt := tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Batch))
-		x := G.NewVector(g, tensor.Int, G.WithShape(cfg.Batch), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
+		xt := tensor.New(tensor.Of(dt), tensor.WithShape(cfg.Batch, vocab))
+		x := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, vocab), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
 		u.xs = append(u.xs, xt)
 		u.X = append(u.X, x)
-		h, next, err := m.Step(u.Params, x, state)
-		if err != nil {
-			return nil, fmt.Errorf("graph: Unroll: step %d: %w", t+1, err)
-		}
-		G.WithName(fmt.Sprintf("H_%d", t+1))(h)
-		u.Hidden = append(u.Hidden, h)
-		state = next
 	}
 
-	hs := u.Hidden[0]
+	p := NewVars(byName)
+	hs, final, err := m.Forward(p, u.X, u.State)
+	if err != nil {
+		return nil, fmt.Errorf("graph: Unroll: forward: %w", err)
+	}
+	if len(hs) != cfg.Steps || len(final) != len(u.State) {
+		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.Steps, len(u.State))
+	}
+	u.Hidden, u.Final = hs, final
+
+	stacked := hs[0]
 	if cfg.Steps > 1 {
-		var err error
-		if hs, err = StackRows(u.Hidden...); err != nil {
+		if stacked, err = StackRows(hs...); err != nil {
 			return nil, fmt.Errorf("graph: Unroll: stacking hidden outputs: %w", err)
 		}
 	}
-	logits, err := m.Output(u.Params, hs)
+	logits, err := m.Output(p, stacked)
 	if err != nil {
 		return nil, fmt.Errorf("graph: Unroll: output: %w", err)
+	}
+	if s := logits.Shape(); len(s) != 2 || s[0] != cfg.Steps*cfg.Batch || s[1] != vocab {
+		return nil, fmt.Errorf("graph: Unroll: output has shape %v, want (%d, %d)", s, cfg.Steps*cfg.Batch, vocab)
 	}
 	G.WithName("O")(logits)
 	u.Logits = logits
 	G.Read(logits, &u.logitsV)
-	u.stateV = make([]G.Value, len(state))
-	for i, s := range state {
+	u.stateV = make([]G.Value, len(final))
+	for i, s := range final {
 		G.Read(s, &u.stateV[i])
 	}
 
@@ -134,7 +152,7 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 
 // Run executes the graph for one minibatch. x and y hold Steps*Batch token
 // ids in time-major order (index t*Batch + b); y is ignored without Loss.
-// state holds one tensor per Model.StateSizes entry: it is read as the
+// state holds one tensor per Model.States entry: it is read as the
 // initial state and overwritten with the state after the last step, so a
 // caller carries it to the next minibatch without backpropagating into it.
 // It returns the mean cross-entropy (0 without Loss). After a Run with Loss
@@ -147,8 +165,13 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 	if len(state) != len(u.State) {
 		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(u.State), len(state))
 	}
+	for _, id := range x {
+		if id < 0 || id >= u.vocab {
+			return 0, fmt.Errorf("graph: Run: token id %d outside the vocabulary [0, %d)", id, u.vocab)
+		}
+	}
 	for t, xt := range u.xs {
-		copy(xt.Ints(), x[t*u.Batch:(t+1)*u.Batch])
+		oneHot(xt, x[t*u.Batch:(t+1)*u.Batch])
 	}
 	if u.ys != nil {
 		copy(u.ys.Ints(), y)
@@ -221,6 +244,23 @@ func (u *Unrolled) ZeroGrads() {
 
 // Close releases the machine.
 func (u *Unrolled) Close() error { return u.vm.Close() }
+
+// oneHot writes the one-hot rows of ids into x (len(ids), vocab).
+func oneHot(x *tensor.Dense, ids []int) {
+	v := x.Shape()[1]
+	switch d := x.Data().(type) {
+	case []float32:
+		clear(d)
+		for i, id := range ids {
+			d[i*v+id] = 1
+		}
+	case []float64:
+		clear(d)
+		for i, id := range ids {
+			d[i*v+id] = 1
+		}
+	}
+}
 
 func copyDense(dst, src *tensor.Dense) {
 	switch d := dst.Data().(type) {

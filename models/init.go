@@ -2,102 +2,128 @@ package models
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 
-	"github.com/unroll/unroll/graph"
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// Config is what every model of this package is built from.
-type Config struct {
-	VocabSize  int          // |V|, the one-hot width
-	NumHiddens int          // the book's num_hiddens
-	Activation Activation   // phi; Tanh by default
-	Dtype      tensor.Dtype // tensor.Float32 (training) or tensor.Float64 (checks)
-	Seed       uint64       // seeds the N(0,1)*0.01 weight draws
-}
-
-// Activation is the hidden layer's phi.
-type Activation int
+// Init says how a model's weights are drawn.
+type Init int
 
 const (
-	Tanh Activation = iota // the book's choice
-	ReLU
+	// InitBook is the book's from-scratch initialisation: weights
+	// N(0, 1) * 0.01, biases zero (8.5, 9.1, 9.2).
+	InitBook Init = iota
+	// InitPyTorch draws like PyTorch's nn.RNN, nn.GRU, nn.LSTM and
+	// nn.Linear, which the book's concise implementations use: every
+	// weight U(-k, k) with k = 1/sqrt(num_hiddens) (for the output layer
+	// 1/sqrt(its inputs)); a recurrent cell's bias is the sum of PyTorch's
+	// two (b_ih + b_hh), each U(-k, k).
+	InitPyTorch
 )
 
-func (a Activation) String() string {
-	if a == ReLU {
-		return "relu"
+// Inits lists the initialisations by name.
+var Inits = []string{"book", "pytorch"}
+
+func (in Init) valid() bool { return in == InitBook || in == InitPyTorch }
+
+func (in Init) String() string {
+	switch in {
+	case InitBook:
+		return "book"
+	case InitPyTorch:
+		return "pytorch"
 	}
-	return "tanh"
+	return fmt.Sprintf("Init(%d)", int(in))
 }
 
-// ParseActivation reads "tanh" or "relu".
-func ParseActivation(s string) (Activation, error) {
+// ParseInit reads "book" or "pytorch".
+func ParseInit(s string) (Init, error) {
 	switch strings.ToLower(s) {
-	case "tanh":
-		return Tanh, nil
-	case "relu":
-		return ReLU, nil
+	case "book":
+		return InitBook, nil
+	case "pytorch":
+		return InitPyTorch, nil
 	}
-	return 0, fmt.Errorf("models: unknown activation %q: use tanh or relu", s)
+	return 0, &ConfigError{"Init", fmt.Sprintf("%q", s), "book or pytorch"}
 }
 
-// graph returns the same activation for package graph's fused ops.
-func (a Activation) graph() graph.Activation {
-	if a == ReLU {
-		return graph.ReLU
+// Initializer draws a model's parameters from one seeded generator, in the
+// order the cells ask for them, so the same Config gives the same weights.
+type Initializer struct {
+	rng    *rand.Rand
+	dt     tensor.Dtype
+	scheme Init
+	fanIn  int // k = 1/sqrt(fanIn) for InitPyTorch
+}
+
+func newInitializer(c Config) *Initializer {
+	return &Initializer{rng: rand.New(rand.NewPCG(c.Seed, 0x756e726f6c6c)), dt: c.dtype(), scheme: c.Init} // "unroll"
+}
+
+// scaled returns the initializer for a layer whose PyTorch bound is
+// 1/sqrt(fanIn); it draws from the same generator.
+func (in *Initializer) scaled(fanIn int) *Initializer {
+	c := *in
+	c.fanIn = fanIn
+	return &c
+}
+
+// Dtype is the dtype of the tensors drawn.
+func (in *Initializer) Dtype() tensor.Dtype { return in.dt }
+
+// Weight returns a new (rows, cols) weight matrix: N(0, 1) * 0.01 for the
+// book, U(-k, k) for PyTorch.
+func (in *Initializer) Weight(rows, cols int) *tensor.Dense {
+	if in.scheme == InitPyTorch {
+		return in.fill([]int{rows, cols}, 1)
 	}
-	return graph.Tanh
+	return in.fill([]int{rows, cols}, 0)
 }
 
-func (a Activation) apply(x *G.Node) (*G.Node, error) {
-	if a == ReLU {
-		return G.Rectify(x)
+// Bias returns a new bias vector of n: zero for the book, U(-k, k) +
+// U(-k, k) for PyTorch (its b_ih + b_hh).
+func (in *Initializer) Bias(n int) *tensor.Dense {
+	if in.scheme == InitPyTorch {
+		return in.fill([]int{n}, 2)
 	}
-	return G.Tanh(x)
+	return tensor.New(tensor.Of(in.dt), tensor.WithShape(n))
 }
 
-func (c Config) check() error {
-	if c.VocabSize < 1 || c.NumHiddens < 1 {
-		return fmt.Errorf("models: vocab size and hiddens must be >= 1, got %d and %d", c.VocabSize, c.NumHiddens)
+// outputBias is the output layer's bias: nn.Linear has one, U(-k, k).
+func (in *Initializer) outputBias(n int) *tensor.Dense {
+	if in.scheme == InitPyTorch {
+		return in.fill([]int{n}, 1)
 	}
-	if c.Dtype != tensor.Float32 && c.Dtype != tensor.Float64 {
-		return fmt.Errorf("models: dtype must be float32 or float64, got %v", c.Dtype)
-	}
-	return nil
+	return in.Bias(n)
 }
 
-// initializer draws the book's parameters in a fixed order from one seeded
-// stream, so a model is a function of its Config.
-type initializer struct {
-	rng *rand.Rand
-	dt  tensor.Dtype
-}
-
-func newInitializer(c Config) *initializer {
-	return &initializer{rng: rand.New(rand.NewPCG(c.Seed, 0x756e726f6c6c)), dt: c.Dtype} // "unroll"
-}
-
-// normal returns a tensor of N(0,1)*0.01 draws: the book's normal(shape).
-func (in *initializer) normal(shape ...int) *tensor.Dense {
+// fill draws each value as N(0,1)*0.01 (uniforms == 0) or as the sum of
+// uniforms draws of U(-k, k).
+func (in *Initializer) fill(shape []int, uniforms int) *tensor.Dense {
 	t := tensor.New(tensor.Of(in.dt), tensor.WithShape(shape...))
+	k := 1 / math.Sqrt(float64(max(in.fanIn, 1)))
+	draw := func() float64 {
+		if uniforms == 0 {
+			return in.rng.NormFloat64() * 0.01
+		}
+		s := 0.0
+		for range uniforms {
+			s += (2*in.rng.Float64() - 1) * k
+		}
+		return s
+	}
 	switch d := t.Data().(type) {
 	case []float32:
 		for i := range d {
-			d[i] = float32(in.rng.NormFloat64() * 0.01)
+			d[i] = float32(draw())
 		}
 	case []float64:
 		for i := range d {
-			d[i] = in.rng.NormFloat64() * 0.01
+			d[i] = draw()
 		}
 	}
 	return t
-}
-
-// zeros returns a zero tensor: the book's biases.
-func (in *initializer) zeros(shape ...int) *tensor.Dense {
-	return tensor.New(tensor.Of(in.dt), tensor.WithShape(shape...))
 }

@@ -5,63 +5,29 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// MLP is the section's starting point, a language model without hidden
-// state: each token predicts the next from itself alone.
+// MLPCell is the section's stateless baseline (8.4.1), a cell without
+// state: each step sees its own token only.
 //
 //	H = phi(X W_xh + b_h)
-//	O = H W_hq + b_q
-type MLP struct {
-	cfg              Config
-	Wxh, Bh, Whq, Bq graph.Param
+type MLPCell struct {
+	Wxh, Bh    graph.Param
+	Activation Activation // phi
 }
 
-const (
-	mlpWxh = iota
-	mlpBh
-	mlpWhq
-	mlpBq
-)
-
-// NewMLP draws W_xh (V,H) then W_hq (H,V) from N(0,1)*0.01; biases are zero.
-func NewMLP(c Config) (*MLP, error) {
-	if err := c.check(); err != nil {
-		return nil, err
-	}
-	in := newInitializer(c)
-	v, h := c.VocabSize, c.NumHiddens
-	return &MLP{
-		cfg: c,
-		Wxh: graph.Param{Name: "W_xh", Value: in.normal(v, h)},
-		Bh:  graph.Param{Name: "b_h", Value: in.zeros(h)},
-		Whq: graph.Param{Name: "W_hq", Value: in.normal(h, v)},
-		Bq:  graph.Param{Name: "b_q", Value: in.zeros(v)},
+// NewMLPCell draws an MLP cell from c.
+func NewMLPCell(c CellConfig) (graph.Cell, error) {
+	return &MLPCell{
+		Wxh:        graph.Param{Name: "W_xh", Value: c.Init.Weight(c.Inputs, c.Hiddens)},
+		Bh:         graph.Param{Name: "b_h", Value: c.Init.Bias(c.Hiddens)},
+		Activation: c.Activation,
 	}, nil
 }
 
-// Config returns the configuration the model was built from.
-func (m *MLP) Config() Config { return m.cfg }
+func (c *MLPCell) Params() []graph.Param { return []graph.Param{c.Wxh, c.Bh} }
+func (c *MLPCell) States() []graph.State { return nil }
 
-// Params implements graph.Model.
-func (m *MLP) Params() []graph.Param { return []graph.Param{m.Wxh, m.Bh, m.Whq, m.Bq} }
-
-// StateSizes implements graph.Model: the MLP has no state.
-func (m *MLP) StateSizes() []int { return nil }
-
-// Step implements graph.Model: H = phi(X W_xh + b_h), ignoring any state.
-func (m *MLP) Step(p G.Nodes, x *G.Node, _ G.Nodes) (*G.Node, G.Nodes, error) {
-	xw, err := G.ByIndices(p[mlpWxh], x, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := graph.AddBias(xw, p[mlpBh])
-	if err != nil {
-		return nil, nil, err
-	}
-	h, err := m.cfg.Activation.apply(s)
-	return h, nil, err
-}
-
-// Output implements graph.Model: O = H W_hq + b_q.
-func (m *MLP) Output(p G.Nodes, h *G.Node) (*G.Node, error) {
-	return output(h, p[mlpWhq], p[mlpBq])
+func (c *MLPCell) Step(p graph.Vars, X *G.Node, _ G.Nodes) (*G.Node, G.Nodes, error) {
+	var e graph.Expr
+	H := c.Activation.Apply(&e, e.Affine(X, p.Get("W_xh"), nil, nil, p.Get("b_h")))
+	return H, nil, e.Err()
 }

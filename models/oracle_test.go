@@ -110,12 +110,12 @@ func TestRNNMatchesOracle(t *testing.T) {
 }
 
 func testOracle(t *testing.T, pr problem) {
-	m := scaledModel(t, pr, "rnn", models.Tanh)
+	m := scaledModel(t, pr, variant{kind: "rnn"})
 	if pr.H > 16 {
 		// W_hh ~ N(0, 0.5^2) has a spectral radius near 0.5*sqrt(H): 4 at
 		// H=64, where 35 steps amplify rounding (OpenBLAS and gonum add in
 		// different orders) past the 1e-9 bound. N(0, 1/H) keeps it near 1.
-		whh := m.Params()[1].Value.Float64s()
+		whh := param(t, m, "W_hh")
 		for i := range whh {
 			whh[i] *= 2 / math.Sqrt(float64(pr.H))
 		}
@@ -134,9 +134,9 @@ func testOracle(t *testing.T, pr problem) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := func(name string) []float64 { return param(t, m, name) }
+	wantLoss, wantGrads, wantH := oracleRNN(pr.V, pr.H, pr.B, pr.T, f("W_xh"), f("W_hh"), f("b_h"), f("W_hq"), f("b_q"), h0, pr.x, pr.y)
 	p := m.Params()
-	f := func(i int) []float64 { return p[i].Value.Float64s() }
-	wantLoss, wantGrads, wantH := oracleRNN(pr.V, pr.H, pr.B, pr.T, f(0), f(1), f(2), f(3), f(4), h0, pr.x, pr.y)
 
 	// 1e-9 absolute: the acceptance bound; both sides are float64 sums of
 	// a few dozen terms, so they agree to about 1e-16 in practice.
@@ -155,6 +155,16 @@ func testOracle(t *testing.T, pr problem) {
 	if d := maxAbsDiff(st[0].Float64s(), wantH); d > tol {
 		t.Errorf("final hidden state differs from the oracle by %.3e", d)
 	}
+}
+
+// param returns the values of the parameter named name.
+func param(t *testing.T, m *models.LM, name string) []float64 {
+	t.Helper()
+	p, ok := m.Param(name)
+	if !ok {
+		t.Fatalf("the model has no parameter %s", name)
+	}
+	return p.Value.Float64s()
 }
 
 func maxAbsDiff(a, b []float64) float64 {

@@ -16,9 +16,9 @@ import (
 // vocabulary of 28 (The Time Machine's), on synthetic token ids: the cost
 // of a minibatch does not depend on the ids. It reports tokens/s as the
 // book does (tokens per minibatch / time per minibatch).
-func benchMinibatch(b *testing.B, hiddens int) {
+func benchMinibatch(b *testing.B, kind string, hiddens int) {
 	const vocab, batch, steps = 28, 32, 35
-	m, err := models.NewRNN(models.Config{VocabSize: vocab, NumHiddens: hiddens, Dtype: tensor.Float32, Seed: 1})
+	m, err := models.New(models.Config{Kind: kind, VocabSize: vocab, NumHiddens: hiddens, Dtype: tensor.Float32, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -41,17 +41,12 @@ func benchMinibatch(b *testing.B, hiddens int) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu0 := cpuTime()
-	graph.MeasureProducts(true)
 	for i := 0; i < b.N; i++ {
 		if _, _, err := tr.Step(x, y); err != nil {
 			b.Fatal(err)
 		}
 	}
-	products := graph.MeasureProducts(false)
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-	// The share of the minibatch's wall time spent outside matrix
-	// products: elementwise ops, the graph machinery, clipping, SGD.
-	b.ReportMetric(100*(1-products.Seconds()/b.Elapsed().Seconds()), "%outside-products")
 	// CPU time of the whole process (all threads) per minibatch: on a
 	// shared machine it shows the work done even when the wall time
 	// mostly measures the wait for a core.
@@ -60,11 +55,17 @@ func benchMinibatch(b *testing.B, hiddens int) {
 
 // BenchmarkMinibatchScratch is the book's from-scratch configuration
 // (num_hiddens 512).
-func BenchmarkMinibatchScratch(b *testing.B) { benchMinibatch(b, 512) }
+func BenchmarkMinibatchScratch(b *testing.B) { benchMinibatch(b, "rnn", 512) }
 
 // BenchmarkMinibatchConcise is the book's concise configuration
 // (nn.RNN with num_hiddens 256).
-func BenchmarkMinibatchConcise(b *testing.B) { benchMinibatch(b, 256) }
+func BenchmarkMinibatchConcise(b *testing.B) { benchMinibatch(b, "rnn", 256) }
+
+// BenchmarkMinibatchGRU is the book's GRU (9.1, num_hiddens 256).
+func BenchmarkMinibatchGRU(b *testing.B) { benchMinibatch(b, "gru", 256) }
+
+// BenchmarkMinibatchLSTM is the book's LSTM (9.2, num_hiddens 256).
+func BenchmarkMinibatchLSTM(b *testing.B) { benchMinibatch(b, "lstm", 256) }
 
 // cpuTime returns the user and system CPU time of the process in seconds.
 func cpuTime() float64 {

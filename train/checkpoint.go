@@ -55,10 +55,13 @@ import (
 //
 // Format version 2 added the checkpoints taken inside an epoch
 // (iterator.batch_index > 0, partial_epoch, state); version 1 checkpoints,
-// all at epoch boundaries, are read as they are.
+// all at epoch boundaries, are read as they are. Version 3 names any
+// registered cell as the model's kind and adds its layers, directions and
+// initialisation (num_layers, bidirectional, init); version 1 and 2
+// checkpoints, of the one-layer rnn and mlp, read as before.
 const (
 	CheckpointMagic   = "unroll-checkpoint"
-	CheckpointVersion = 2
+	CheckpointVersion = 3
 	// oldestVersion is the oldest format version OpenCheckpoint reads.
 	oldestVersion = 1
 )
@@ -84,32 +87,51 @@ func checkpointName(epochs, batches int) string {
 	return fmt.Sprintf("epoch-%06d", epochs)
 }
 
-// ModelSpec is what rebuilds a model: its kind and models.Config.
+// ModelSpec is what rebuilds a model: its models.Config, with the cell
+// named by its registered kind.
 type ModelSpec struct {
-	Kind       string `json:"kind"` // "rnn" or "mlp"
-	VocabSize  int    `json:"vocab_size"`
-	NumHiddens int    `json:"num_hiddens"`
-	Activation string `json:"activation"` // "tanh" or "relu"
-	Dtype      string `json:"dtype"`      // "float32" or "float64"
-	Seed       uint64 `json:"seed"`       // of the initial weights
+	Kind          string `json:"kind"` // a registered cell: rnn, gru, lstm, mlp or the user's
+	VocabSize     int    `json:"vocab_size"`
+	NumHiddens    int    `json:"num_hiddens"`
+	NumLayers     int    `json:"num_layers,omitempty"`    // 0 or absent (versions 1, 2): 1
+	Bidirectional bool   `json:"bidirectional,omitempty"` // absent: false
+	Activation    string `json:"activation"`              // "tanh" or "relu"
+	Init          string `json:"init,omitempty"`          // "book" (also when absent) or "pytorch"
+	Dtype         string `json:"dtype"`                   // "float32" or "float64"
+	Seed          uint64 `json:"seed"`                    // of the initial weights
 }
 
-// SpecOf returns the spec of a model of package models.
+// SpecOf returns the spec of a model built by package models (any
+// registered cell).
 func SpecOf(m graph.Model) (ModelSpec, error) {
-	kind, c, ok := models.KindOf(m)
+	lm, ok := m.(interface{ Config() models.Config })
 	if !ok {
-		return ModelSpec{}, fmt.Errorf("train: cannot checkpoint a %T: only models of package models are supported", m)
+		return ModelSpec{}, fmt.Errorf("train: cannot checkpoint a %T: build the model with models.New (register a cell of your own with models.Register)", m)
 	}
-	return ModelSpec{Kind: kind, VocabSize: c.VocabSize, NumHiddens: c.NumHiddens,
-		Activation: c.Activation.String(), Dtype: c.Dtype.String(), Seed: c.Seed}, nil
+	c := lm.Config()
+	kind := c.Kind
+	if kind == "" {
+		kind = "rnn"
+	}
+	dt := tensor.Float32
+	if c.Dtype.Type != nil {
+		dt = c.Dtype
+	}
+	return ModelSpec{Kind: kind, VocabSize: c.VocabSize, NumHiddens: c.NumHiddens, NumLayers: c.Layers(),
+		Bidirectional: c.Bidirectional, Activation: c.Activation.String(), Init: c.Init.String(), Dtype: dt.String(), Seed: c.Seed}, nil
 }
 
-// Build returns a new model of the spec (with freshly drawn weights; a
-// checkpoint's Restore or LoadParams then sets them).
-func (s ModelSpec) Build() (graph.Model, error) {
+// Config returns the models.Config of the spec.
+func (s ModelSpec) Config() (models.Config, error) {
 	act, err := models.ParseActivation(s.Activation)
 	if err != nil {
-		return nil, err
+		return models.Config{}, err
+	}
+	init := models.InitBook
+	if s.Init != "" {
+		if init, err = models.ParseInit(s.Init); err != nil {
+			return models.Config{}, err
+		}
 	}
 	var dt tensor.Dtype
 	switch s.Dtype {
@@ -118,9 +140,20 @@ func (s ModelSpec) Build() (graph.Model, error) {
 	case "float64":
 		dt = tensor.Float64
 	default:
-		return nil, fmt.Errorf("train: model dtype %q: want float32 or float64", s.Dtype)
+		return models.Config{}, fmt.Errorf("train: model dtype %q: want float32 or float64", s.Dtype)
 	}
-	return models.New(s.Kind, models.Config{VocabSize: s.VocabSize, NumHiddens: s.NumHiddens, Activation: act, Dtype: dt, Seed: s.Seed})
+	return models.Config{Kind: s.Kind, VocabSize: s.VocabSize, NumHiddens: s.NumHiddens, NumLayers: s.NumLayers,
+		Bidirectional: s.Bidirectional, Activation: act, Init: init, Dtype: dt, Seed: s.Seed}, nil
+}
+
+// Build returns a new model of the spec (with freshly drawn weights; a
+// checkpoint's Restore or LoadParams then sets them).
+func (s ModelSpec) Build() (graph.Model, error) {
+	c, err := s.Config()
+	if err != nil {
+		return nil, err
+	}
+	return models.New(c)
 }
 
 // DataInfo describes the text a run trains on.
@@ -948,27 +981,28 @@ func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Chec
 	for _, p := range c.Params {
 		saved += p.Value.DataSize()
 	}
-	if want, ok := m.Model.paramCount(); !ok || want != float64(saved) {
+	if !m.Model.paramBound(saved) {
 		return nil, corrupt("its model (%s, vocab_size %d, num_hiddens %d) does not match its %d saved parameter values", m.Model.Kind, m.Model.VocabSize, m.Model.NumHiddens, saved)
 	}
 	return c, nil
 }
 
-// paramCount returns the number of parameter values of the spec's model
-// (float64: a damaged spec must not overflow), and false for an unknown
-// kind or a non-positive size.
-func (s ModelSpec) paramCount() (float64, bool) {
-	v, h := float64(s.VocabSize), float64(s.NumHiddens)
-	if v < 1 || h < 1 {
-		return 0, false
+// paramBound checks that the spec's sizes fit saved parameter values
+// before NewModel allocates the model (a damaged manifest must not make
+// it allocate what it claims): the output layer alone holds
+// (num_hiddens * directions + 1) * vocab_size values and every layer at
+// least num_hiddens (a bias). The built model's parameters are then
+// compared with the saved ones name by name and shape by shape.
+func (s ModelSpec) paramBound(saved int) bool {
+	v, h, l := float64(s.VocabSize), float64(s.NumHiddens), float64(max(s.NumLayers, 1))
+	dirs := 1.0
+	if s.Bidirectional {
+		dirs = 2
 	}
-	switch s.Kind {
-	case "rnn": // W_xh, W_hh, b_h, W_hq, b_q
-		return v*h + h*h + h + h*v + v, true
-	case "mlp": // W_xh, b_h, W_hq, b_q
-		return v*h + h + h*v + v, true
+	if v < 1 || h < 1 || s.NumLayers < 0 {
+		return false
 	}
-	return 0, false
+	return (h*dirs+1)*v+l*h*dirs <= float64(saved)
 }
 
 // firstNonFinite returns the first NaN or +-Inf value of t.

@@ -195,7 +195,7 @@ func TestValidationTooShort(t *testing.T) {
 
 // checkpointOnce trains one epoch with checkpoints in a new directory and
 // returns the directory and the model.
-func checkpointOnce(t *testing.T, epochs int) (string, *models.RNN, *datasets.Corpus) {
+func checkpointOnce(t *testing.T, epochs int) (string, *models.LM, *datasets.Corpus) {
 	t.Helper()
 	dir := t.TempDir()
 	c := corpusOf(t, text)

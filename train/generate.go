@@ -89,8 +89,8 @@ func argmax(d *tensor.Dense) int {
 func zeroState(m graph.Model, batch int) []*tensor.Dense {
 	dt := m.Params()[0].Value.Dtype()
 	var out []*tensor.Dense
-	for _, size := range m.StateSizes() {
-		out = append(out, tensor.New(tensor.Of(dt), tensor.WithShape(batch, size)))
+	for _, s := range m.States() {
+		out = append(out, tensor.New(tensor.Of(dt), tensor.WithShape(batch, s.Size)))
 	}
 	return out
 }

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"github.com/unroll/unroll/graph"
@@ -29,6 +31,8 @@ type options struct {
 	model, activation string
 	steps, batch      int
 	hiddens, vocab    int
+	layers            int
+	bidirectional     bool
 	grad, raw         bool
 	summarize         int
 	format, out       string
@@ -36,7 +40,9 @@ type options struct {
 
 func flags(o *options) *pflag.FlagSet {
 	model := pflag.NewFlagSet("model", pflag.ContinueOnError)
-	model.StringVar(&o.model, "model", "rnn", "rnn (hidden state) or mlp (no state)")
+	model.StringVar(&o.model, "model", "rnn", "the cell: "+strings.Join(models.Kinds(), ", "))
+	model.IntVar(&o.layers, "layers", 1, "stacked layers (num_layers)")
+	model.BoolVar(&o.bidirectional, "bidirectional", false, "a backward layer beside each forward one")
 	model.IntVar(&o.steps, "steps", 3, "time steps to unroll (the book trains with 35)")
 	model.IntVar(&o.hiddens, "hiddens", 512, "hidden units (num_hiddens)")
 	model.IntVar(&o.vocab, "vocab", 28, "vocabulary size (28 for The Time Machine)")
@@ -91,8 +97,10 @@ func (o *options) check() (models.Activation, error) {
 		return 0, usageError{err}
 	}
 	switch {
-	case o.model != "rnn" && o.model != "mlp":
-		return 0, usageError{fmt.Errorf("unknown -model %q: use rnn or mlp", o.model)}
+	case !slices.Contains(models.Kinds(), o.model):
+		return 0, usageError{fmt.Errorf("unknown -model %q: use one of the registered cells: %s", o.model, strings.Join(models.Kinds(), ", "))}
+	case o.layers < 1:
+		return 0, usageError{fmt.Errorf("-layers must be >= 1, got %d", o.layers)}
 	case o.steps < 1:
 		return 0, usageError{fmt.Errorf("-steps must be >= 1, got %d", o.steps)}
 	case o.hiddens < 1:
@@ -106,9 +114,13 @@ func (o *options) check() (models.Activation, error) {
 	case o.format != "dot" && o.format != "svg" && o.format != "png":
 		return 0, usageError{fmt.Errorf("unknown -format %q: use dot, svg or png", o.format)}
 	}
-	if err := cli.CheckMemory(graphBytes(o.vocab, o.hiddens, o.batch, o.steps),
-		fmt.Sprintf("-hiddens %d -vocab %d with -batch %d -steps %d", o.hiddens, o.vocab, o.batch, o.steps),
-		"lower -hiddens (the book uses 512), -vocab, -batch or -steps"); err != nil {
+	size, err := models.SizeOf(o.modelConfig(act))
+	if err != nil {
+		return 0, usageError{err}
+	}
+	if err := cli.CheckMemory(graphBytes(size, o.vocab, o.hiddens, o.batch, o.steps),
+		fmt.Sprintf("-hiddens %d -layers %d -vocab %d with -batch %d -steps %d", o.hiddens, o.layers, o.vocab, o.batch, o.steps),
+		"lower -hiddens (the book uses 512), -layers, -vocab, -batch or -steps"); err != nil {
 		return 0, usageError{err}
 	}
 	if path := o.outPath(); path != "" {
@@ -121,10 +133,16 @@ func (o *options) check() (models.Activation, error) {
 
 // graphBytes is a rough upper estimate of the memory the graph needs:
 // 4-byte parameters, twice (values and gradients), and about 30 values per
-// token and unit of the unrolled steps, as in cmd/train.
-func graphBytes(vocab, hiddens, batch, steps int) float64 {
+// token and unit of each (hiddens x hiddens) block, as in cmd/train.
+func graphBytes(size models.Size, vocab, hiddens, batch, steps int) float64 {
 	v, h, b, t := float64(vocab), float64(hiddens), float64(batch), float64(steps)
-	return 4 * (2*(v*h+h*h+h+h*v+v) + 30*b*t*(h+v))
+	return 4 * (2*size.Params + 30*b*t*(max(size.SquareMatrices, 1)*h+v))
+}
+
+// modelConfig is the model the flags describe.
+func (o *options) modelConfig(act models.Activation) models.Config {
+	return models.Config{Kind: o.model, VocabSize: o.vocab, NumHiddens: o.hiddens, NumLayers: o.layers,
+		Bidirectional: o.bidirectional, Activation: act, Dtype: tensor.Float32}
 }
 
 // outPath is the file the picture goes to ("" for stdout).
@@ -144,13 +162,7 @@ func draw(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mc := models.Config{VocabSize: o.vocab, NumHiddens: o.hiddens, Activation: act, Dtype: tensor.Float32}
-	var m graph.Model
-	if o.model == "mlp" {
-		m, err = models.NewMLP(mc)
-	} else {
-		m, err = models.NewRNN(mc)
-	}
+	m, err := models.New(o.modelConfig(act))
 	if err != nil {
 		return err
 	}

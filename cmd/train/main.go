@@ -70,6 +70,9 @@ type options struct {
 	maxTokens         int
 	model, activation string
 	hiddens           int
+	layers            int
+	bidirectional     bool
+	init              string
 	train             train.Config
 	iter              string
 	predictEvery      int
@@ -100,8 +103,11 @@ func flags(o *options) *pflag.FlagSet {
 	data.IntVar(&o.maxTokens, "max-tokens", datasets.DefaultMaxTokens, "use only the first N characters (<= 0: all)")
 
 	model := pflag.NewFlagSet("model", pflag.ContinueOnError)
-	model.StringVar(&o.model, "model", "rnn", "rnn (hidden state) or mlp (no state, the section's baseline)")
+	model.StringVar(&o.model, "model", "rnn", "the cell: "+strings.Join(models.Kinds(), ", ")+" (rnn: 8.5, gru: 9.1, lstm: 9.2, mlp: no state, the section's baseline)")
 	model.IntVar(&o.hiddens, "hiddens", 512, "hidden units (num_hiddens)")
+	model.IntVar(&o.layers, "layers", 1, "stacked layers (num_layers, 9.3)")
+	model.BoolVar(&o.bidirectional, "bidirectional", false, "a backward layer beside each forward one (9.4)")
+	model.StringVar(&o.init, "init", "book", "weight initialisation: book (N(0, 0.01^2), zero biases) or pytorch (as nn.GRU/nn.LSTM/nn.Linear draw)")
 	model.StringVar(&o.activation, "activation", "tanh", "hidden activation phi: tanh or relu")
 
 	opt := pflag.NewFlagSet("optimisation", pflag.ContinueOnError)
@@ -300,10 +306,14 @@ func shellQuote(s string) string {
 
 // checkMemory refuses sizes that cannot fit in memory (a typo such as
 // -hiddens 51200), before anything is allocated.
-func (o *options) checkMemory(vocab int) error {
-	if err := cli.CheckMemory(trainBytes(vocab, o.hiddens, o.train.BatchSize, o.train.NumSteps),
-		fmt.Sprintf("-hiddens %d with -batch %d -steps %d", o.hiddens, o.train.BatchSize, o.train.NumSteps),
-		"lower -hiddens (the book uses 512), -batch or -steps"); err != nil {
+func (o *options) checkMemory(mc models.Config) error {
+	size, err := models.SizeOf(mc)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := cli.CheckMemory(trainBytes(size, mc.VocabSize, o.hiddens, o.train.BatchSize, o.train.NumSteps),
+		fmt.Sprintf("-model %s -hiddens %d -layers %d with -batch %d -steps %d", o.model, o.hiddens, o.layers, o.train.BatchSize, o.train.NumSteps),
+		"lower -hiddens (the book uses 512), -layers, -batch or -steps"); err != nil {
 		return usageError{err}
 	}
 	return nil
@@ -311,13 +321,19 @@ func (o *options) checkMemory(vocab int) error {
 
 // trainBytes is a rough upper estimate of a training run's memory: 4-byte
 // values; the parameters 5 times (values, gradients, Adam's two moments,
-// one spare copy); and about 30 values per token and unit of the unrolled
-// graph (the book's size, B=32, T=35, H=512, V=28, measured at 55-60 MB
-// per minibatch, is about 25).
-func trainBytes(vocab, hiddens, batch, steps int) float64 {
+// one spare copy); and about 30 values per token and unit of each
+// (hiddens x hiddens) block of the unrolled graph (the book's RNN, B=32,
+// T=35, H=512, V=28, measured at 55-60 MB per minibatch, is about 25).
+func trainBytes(size models.Size, vocab, hiddens, batch, steps int) float64 {
 	v, h, b, t := float64(vocab), float64(hiddens), float64(batch), float64(steps)
-	params := v*h + h*h + h + h*v + v
-	return 4 * (5*params + 30*b*t*(h+v))
+	return 4 * (5*size.Params + 30*b*t*(max(size.SquareMatrices, 1)*h+v))
+}
+
+// modelConfig is the model the flags describe.
+func (o *options) modelConfig(vocab int, act models.Activation) models.Config {
+	init, _ := models.ParseInit(o.init) // checked by check
+	return models.Config{Kind: o.model, VocabSize: vocab, NumHiddens: o.hiddens, NumLayers: o.layers,
+		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
 }
 
 // check validates every flag before anything is loaded or trained.
@@ -333,11 +349,17 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err != nil {
 		return "", 0, usageError{err}
 	}
-	if o.model != "rnn" && o.model != "mlp" {
-		return "", 0, usageError{fmt.Errorf("unknown -model %q: use rnn or mlp", o.model)}
+	if !slices.Contains(models.Kinds(), o.model) {
+		return "", 0, usageError{fmt.Errorf("unknown -model %q: use one of the registered cells: %s", o.model, strings.Join(models.Kinds(), ", "))}
 	}
 	if o.hiddens < 1 {
 		return "", 0, usageError{fmt.Errorf("-hiddens must be >= 1, got %d", o.hiddens)}
+	}
+	if o.layers < 1 {
+		return "", 0, usageError{fmt.Errorf("-layers must be >= 1, got %d", o.layers)}
+	}
+	if _, err := models.ParseInit(o.init); err != nil {
+		return "", 0, usageError{fmt.Errorf("unknown -init %q: use book or pytorch", o.init)}
 	}
 	if err := o.train.Validate(); err != nil {
 		return "", 0, usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
@@ -382,12 +404,11 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
+	mc := o.modelConfig(corpus.Vocab.Len(), act)
+	if err := o.checkMemory(mc); err != nil {
 		return err
 	}
-	mc := models.Config{VocabSize: corpus.Vocab.Len(), NumHiddens: o.hiddens, Activation: act,
-		Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
-	m, err := models.New(o.model, mc)
+	m, err := models.New(mc)
 	if err != nil {
 		return err
 	}

@@ -98,6 +98,9 @@ func compatible(ck *train.Checkpoint, info train.RunInfo, o *options) error {
 	for _, f := range [][3]string{
 		{"-model", have.Kind, want.Kind},
 		{"-hiddens", strconv.Itoa(have.NumHiddens), strconv.Itoa(want.NumHiddens)},
+		{"-layers", strconv.Itoa(max(have.NumLayers, 1)), strconv.Itoa(max(want.NumLayers, 1))},
+		{"-bidirectional", strconv.FormatBool(have.Bidirectional), strconv.FormatBool(want.Bidirectional)},
+		{"-init", orBook(have.Init), orBook(want.Init)},
 		{"-activation", have.Activation, want.Activation},
 		{"-optimizer", opt, ck.Solver.Name},
 		{"-max-tokens", strconv.Itoa(info.Data.MaxTokens), strconv.Itoa(ck.Data.MaxTokens)},
@@ -168,4 +171,13 @@ func differences(ck train.Config, o *options) []string {
 		add("-epochs (sets the cosine curve)", c.Epochs, ck.Epochs)
 	}
 	return out
+}
+
+// orBook reads an absent init (checkpoints before format version 3) as
+// the book's.
+func orBook(init string) string {
+	if init == "" {
+		return "book"
+	}
+	return init
 }
