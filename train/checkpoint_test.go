@@ -308,11 +308,11 @@ func TestCheckpointCorrupt(t *testing.T) {
 		}, []string{"params.npz", "SHA-256", "earlier epoch"}},
 		{"missing params", func() { os.Remove(params) }, []string{"params.npz", "earlier epoch"}},
 		{"newer version", func() {
-			os.WriteFile(manifest, []byte(strings.Replace(string(goodM), `"format_version": 2`, `"format_version": 3`, 1)), 0o644)
-		}, []string{"format version 3", "reads versions 1 to 2", "unroll version that wrote it"}},
+			os.WriteFile(manifest, []byte(strings.Replace(string(goodM), `"format_version": 3`, `"format_version": 4`, 1)), 0o644)
+		}, []string{"format version 4", "reads versions 1 to 3", "unroll version that wrote it"}},
 		{"older version", func() {
-			os.WriteFile(manifest, []byte(strings.Replace(string(goodM), `"format_version": 2`, `"format_version": 0`, 1)), 0o644)
-		}, []string{"format version 0", "reads versions 1 to 2", "unroll version that wrote it"}},
+			os.WriteFile(manifest, []byte(strings.Replace(string(goodM), `"format_version": 3`, `"format_version": 0`, 1)), 0o644)
+		}, []string{"format version 0", "reads versions 1 to 3", "unroll version that wrote it"}},
 		{"not a checkpoint", func() {
 			os.WriteFile(manifest, []byte(strings.Replace(string(goodM), "unroll-checkpoint", "something-else", 1)), 0o644)
 		}, []string{"manifest.json", "not an unroll checkpoint"}},

@@ -53,7 +53,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"-nonsense"}, 2, []string{"unknown flag: --nonsense", "see graph -h"}},
 		{"stray argument", []string{"stray"}, 2, []string{"unexpected argument \"stray\""}},
 		{"unknown -format", []string{"-format", "gif"}, 2, []string{`unknown -format "gif": use dot, svg or png`}},
-		{"unknown -model", []string{"-model", "gru"}, 2, []string{`unknown -model "gru": use rnn or mlp`}},
+		{"unknown -model", []string{"-model", "transformer"}, 2, []string{`unknown -model "transformer": use one of the registered cells: gru, lstm, mlp, rnn`}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-steps", "0"}, 2, []string{"must be >= 1", "-steps must be >= 1, got 0"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-batch", "0"}, 2, []string{"must be >= 1", "-batch must be >= 1, got 0"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-hiddens", "-1"}, 2, []string{"must be >= 1", "-hiddens must be >= 1, got -1"}},

@@ -58,7 +58,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"epoch-000003: format 2", "3 epochs done", "(latest)",
+		"epoch-000003: format 3", "3 epochs done", "(latest)",
 		"model      rnn: vocab_size", "num_hiddens 12",
 		"optimizer  adam (beta1 0.9, beta2 0.999, eps 1e-08, lr 0.01)",
 		"vocab", `<unk> " "`,
@@ -104,7 +104,7 @@ func TestInspectCorrupt(t *testing.T) {
 	trunc := spoil("params.npz", func(b []byte) []byte { return b[:len(b)-10] })
 	truncManifest := spoil("manifest.json", func(b []byte) []byte { return b[:len(b)/2] })
 	v3 := spoil("manifest.json", func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format_version": 2`, `"format_version": 3`, 1))
+		return []byte(strings.Replace(string(b), `"format_version": 3`, `"format_version": 4`, 1))
 	})
 	for _, c := range []badCase{
 		{"unknown flag", []string{"-nonsense"}, 2, []string{"unknown flag: --nonsense", "see inspect -h"}},
@@ -114,7 +114,7 @@ func TestInspectCorrupt(t *testing.T) {
 		{"-checkpoint is a plain file", []string{"-checkpoint", filepath.Join(ep, "params.npz")}, 1, []string{"is a file: pass a checkpoint directory"}},
 		{"truncated checkpoint", []string{"-checkpoint", trunc}, 1, []string{"the file is truncated or changed; use an earlier epoch-* directory", "params.npz"}},
 		{"truncated manifest.json", []string{"-checkpoint", truncManifest}, 1, []string{"is not valid JSON", "corrupt or truncated"}},
-		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 3 but this program reads versions 1 to 2"}},
+		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 4 but this program reads versions 1 to 3"}},
 	} {
 		code, _, errOut := runCmd(c.Args...)
 		clitest.Check(t, "inspect", clitest.Case(c), code, errOut)

@@ -166,7 +166,7 @@ func TestErrors(t *testing.T) {
 	plain := write("plain.txt", []byte("time traveller"))
 	trunc := spoilCopy(t, dir, "params.npz", func(b []byte) []byte { return b[:len(b)/2] })
 	v3 := spoilCopy(t, dir, "manifest.json", func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format_version": 2`, `"format_version": 3`, 1))
+		return []byte(strings.Replace(string(b), `"format_version": 3`, `"format_version": 4`, 1))
 	})
 	for _, c := range []badCase{
 		{"unknown flag", []string{"-checkpoint", dir, "-nonsense"}, 2, []string{"unknown flag: --nonsense", "see sample -h"}},
@@ -182,7 +182,7 @@ func TestErrors(t *testing.T) {
 		{"-checkpoint missing", []string{"-checkpoint", filepath.Join(dir, "nope")}, 1, []string{"no checkpoint at", "train with -checkpoint", "first, or check the path"}},
 		{"-checkpoint is a plain file", []string{"-checkpoint", plain}, 1, []string{"is a file: pass a checkpoint directory, an epoch-* directory in it, or its latest or best file"}},
 		{"truncated checkpoint", []string{"-checkpoint", trunc}, 1, []string{"the file is truncated or changed; use an earlier epoch-* directory"}},
-		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 3 but this program reads versions 1 to 2"}},
+		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 4 but this program reads versions 1 to 3"}},
 		{"-prefix-file missing", []string{"-checkpoint", dir, "-prefix-file", filepath.Join(tmp, "missing.txt")}, 1, []string{"no such file: check the path"}},
 		{"-prefix-file is a directory", []string{"-checkpoint", dir, "-prefix-file", tmp}, 1, []string{"is a directory: pass a text file"}},
 		{"-prefix-file empty", []string{"-checkpoint", dir, "-prefix-file", empty}, 1, []string{"is empty: give at least one character"}},

@@ -98,7 +98,7 @@ func TestBadCheckpoint(t *testing.T) {
 	truncParams := spoil("params.npz", func(b []byte) []byte { return b[:len(b)/2] })
 	truncManifest := spoil("manifest.json", func(b []byte) []byte { return b[:100] })
 	v3 := spoil("manifest.json", func(b []byte) []byte {
-		return []byte(strings.Replace(string(b), `"format_version": 2`, `"format_version": 3`, 1))
+		return []byte(strings.Replace(string(b), `"format_version": 3`, `"format_version": 4`, 1))
 	})
 	dangling := copyDir(t, good)
 	os.RemoveAll(filepath.Join(dangling, "epoch-000002"))
@@ -118,7 +118,7 @@ func TestBadCheckpoint(t *testing.T) {
 		{"new run in a directory with checkpoints", small(data, "-epochs", "1", "-checkpoint", good), 1, []string{"already holds checkpoints (latest epoch-000002): pass -resume to continue that run, or choose another -checkpoint DIR"}},
 		{"-resume: truncated params.npz", resume(truncParams), 1, []string{"the file is truncated or changed", "epoch-000001 is intact: to continue from it, run  echo epoch-000001 >"}},
 		{"-resume: truncated manifest.json", resume(truncManifest), 1, []string{"is not valid JSON", "the checkpoint is corrupt or truncated", "epoch-000001 is intact"}},
-		{"-resume: checkpoint of another format version", resume(v3), 1, []string{"has format version 3 but this program reads versions 1 to 2: use the unroll version that wrote it, or start a new run"}},
+		{"-resume: checkpoint of another format version", resume(v3), 1, []string{"has format version 4 but this program reads versions 1 to 3: use the unroll version that wrote it, or start a new run"}},
 		{"-resume: latest names a missing directory", resume(dangling), 1, []string{"names epoch-000002, which does not exist: point it at one of the epoch-* directories", "epoch-000001 is intact"}},
 	}
 	for _, c := range cases {

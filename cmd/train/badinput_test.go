@@ -80,7 +80,7 @@ func TestBadInput(t *testing.T) {
 		{"zero, negative or NaN -lr", []string{"-lr", "NaN"}, 2, []string{"learning rate must be a positive number", "got NaN"}},
 		{"negative -clip", []string{"-clip", "-1"}, 2, []string{"-clip must be >= 0, got -1"}},
 		{"infinite or NaN -clip", []string{"-clip", "Inf"}, 2, []string{"clip must be a finite number, got +Inf"}},
-		{"unknown -model", []string{"-model", "lstm"}, 2, []string{`unknown -model "lstm": use rnn or mlp`}},
+		{"unknown -model", []string{"-model", "transformer"}, 2, []string{`unknown -model "transformer": use one of the registered cells: gru, lstm, mlp, rnn`}},
 		{"unknown -iter", []string{"-iter", "shuffled"}, 2, []string{`unknown sampling "shuffled": use sequential or random`}},
 		{"unknown -corpus", []string{"-corpus", "war-and-peace"}, 2, []string{`unknown data source "war-and-peace": use auto, timemachine or opticks`}},
 		{"unknown -activation", []string{"-activation", "sigmoid"}, 2, []string{"sigmoid"}},
@@ -104,7 +104,7 @@ func TestBadInput(t *testing.T) {
 		{"-data file with no letters", []string{"-data", f.noLetters}, 1, []string{"has no letters A-Z or a-z", "pass an English text file"}},
 		{"corpus shorter than one minibatch", []string{"-data", f.short}, 1, []string{"needs at least 1156 (batch*steps+steps+1)", "use a longer text, a smaller -batch or -steps"}},
 		// 2^62: batch*steps overflows int64 (the estimate is a float64).
-		{"-batch so large batch*steps overflows", tiny("-batch", "4611686018427387904", "-steps", "4"), 2, []string{"needs about", "lower -hiddens (the book uses 512), -batch or -steps"}},
+		{"-batch so large batch*steps overflows", tiny("-batch", "4611686018427387904", "-steps", "4"), 2, []string{"needs about", "lower -hiddens (the book uses 512), -layers, -batch or -steps"}},
 		{"binary -data file", []string{"-data", f.binary}, 1, []string{"looks like a binary file (a NUL byte at offset 8), not text: pass a plain text file"}},
 		{"-data not UTF-8 (Latin-1)", []string{"-data", f.latin1}, 1, []string{"is not UTF-8 text (byte 0xE9 on line 1): convert it, e.g. iconv -f LATIN1 -t UTF-8"}},
 		{"-data in UTF-16", []string{"-data", f.utf16}, 1, []string{"is UTF-16 text: convert it to UTF-8"}},
