@@ -43,7 +43,9 @@ func trainBinary(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(dir, "train")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		// The same tags as this test binary: the tests compare the
+		// child's bits with runs made in this process.
+		out, err := exec.Command("go", "build", "-tags", buildTags, "-o", binary, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -67,6 +69,23 @@ func waitFor(t *testing.T, path string, cmd *exec.Cmd) {
 	}
 	cmd.Process.Kill()
 	t.Fatalf("%s did not appear within a minute", path)
+}
+
+// waitForLine polls for path to hold a complete line (the writer may have
+// created it and not yet written it), for at most a minute, and returns
+// the line.
+func waitForLine(t *testing.T, path string, cmd *exec.Cmd) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			return strings.TrimSpace(string(b))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatalf("%s did not hold a line within a minute", path)
+	return ""
 }
 
 // exitCode runs cmd to its end and returns its exit status.
@@ -154,10 +173,9 @@ func TestKillDuringSave(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, marker, cmd)
-	tmp, _ := os.ReadFile(marker)
+	tmp := waitForLine(t, marker, cmd)
 	for _, f := range []string{"manifest.json", "params.npz"} {
-		if _, err := os.Stat(filepath.Join(strings.TrimSpace(string(tmp)), f)); err != nil {
+		if _, err := os.Stat(filepath.Join(tmp, f)); err != nil {
 			t.Errorf("the save paused before writing %s: %v", f, err)
 		}
 	}
