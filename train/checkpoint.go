@@ -792,7 +792,7 @@ func writePointer(dir, file, name string) error {
 
 // readPointer returns the checkpoint name in dir/file.
 func readPointer(dir, file string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, file))
+	b, err := readBounded(filepath.Join(dir, file), maxPointerBytes)
 	if err != nil {
 		return "", err
 	}
@@ -819,7 +819,7 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s",
 			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run)
 	}
-	return decodeCheckpoint(dir, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) })
+	return decodeCheckpoint(dir, func(name string, max int64) ([]byte, error) { return readBounded(filepath.Join(dir, name), max) })
 }
 
 // pointerOf returns which pointer file path resolved through.
@@ -831,11 +831,12 @@ func pointerOf(path string) string {
 }
 
 // decodeCheckpoint reads and verifies the checkpoint in dir, whose files
-// read returns by name. It never panics, whatever the files hold (see
+// read returns by name, each read only up to max bytes (see
+// readBounded). It never panics, whatever the files hold (see
 // FuzzReadCheckpoint).
-func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Checkpoint, error) {
+func decodeCheckpoint(dir string, read func(name string, max int64) ([]byte, error)) (*Checkpoint, error) {
 	mpath := filepath.Join(dir, manifestFile)
-	raw, err := read(manifestFile)
+	raw, err := read(manifestFile, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", dir, err)
 	}
@@ -911,7 +912,10 @@ func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Chec
 			return nil, corrupt("it lists %s twice", f.Name)
 		}
 		p := filepath.Join(dir, f.Name)
-		b, err := read(f.Name)
+		if f.Bytes < 0 {
+			return nil, corrupt("%s has %d bytes", f.Name, f.Bytes)
+		}
+		b, err := read(f.Name, f.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("train: checkpoint file missing or unreadable: %w; use an earlier epoch-* directory", err)
 		}

@@ -371,16 +371,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	printConfig(stdout, o)
-	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
+	// Streamed: only the first -max-tokens characters are kept, whatever
+	// the text's size, and a signal stops the read.
+	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, datasets.Char, o.maxTokens)
 	if err != nil {
 		return err
 	}
 	if notice != "" {
 		fmt.Fprintln(stderr, notice)
-	}
-	corpus, err := datasets.LoadCorpus(text, name, datasets.Char, o.maxTokens)
-	if err != nil {
-		return err
 	}
 	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
 		return err
@@ -407,7 +405,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
-		corpus.Name, len(corpus.Lines), corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
+		corpus.Name, corpus.NumLines, corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
 			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
