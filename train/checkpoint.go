@@ -819,7 +819,11 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s",
 			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run)
 	}
-	return decodeCheckpoint(dir, func(name string, max int64) ([]byte, error) { return readBounded(filepath.Join(dir, name), max) })
+	c, err := decodeCheckpoint(dir, func(name string, max int64) ([]byte, error) { return readBounded(filepath.Join(dir, name), max) })
+	if err != nil {
+		return nil, err
+	}
+	return c, refuseNonFinite(c)
 }
 
 // pointerOf returns which pointer file path resolved through.

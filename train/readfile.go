@@ -3,6 +3,7 @@ package train
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/unroll/unroll/internal/safeio"
 )
@@ -25,11 +26,29 @@ func readBounded(path string, max int64) ([]byte, error) {
 	b, err := safeio.ReadFile(path, max)
 	var nr *safeio.NotRegularError
 	var tl *safeio.TooLargeError
+	hint := "" // the data files' errors get it from their caller
+	if filepath.Base(path) == manifestFile {
+		hint = ": the checkpoint is damaged; use an earlier epoch-* directory"
+	}
 	switch {
 	case errors.As(err, &nr):
-		return nil, fmt.Errorf("%s is %s, not a regular file", path, nr.Kind)
+		return nil, fmt.Errorf("%s is %s, not a regular file%s", path, nr.Kind, hint)
 	case errors.As(err, &tl):
-		return nil, fmt.Errorf("%s holds more than the %d bytes expected", path, max)
+		return nil, fmt.Errorf("%s holds more than the %d bytes expected%s", path, max, hint)
 	}
 	return b, err
+}
+
+// refuseNonFinite returns an error if a parameter of c is NaN or
+// infinite: such a checkpoint can only come from a diverged run (this
+// package never saves one), and sampling from it or resuming it would
+// only spread the NaNs.
+func refuseNonFinite(c *Checkpoint) error {
+	for _, p := range c.Params {
+		if v, ok := firstNonFinite(p.Value); ok {
+			return fmt.Errorf("train: %s: parameter %s holds %v: the checkpoint is from a run that had diverged; use an earlier epoch-* directory",
+				filepath.Join(c.Path, paramsFile), p.Name, v)
+		}
+	}
+	return nil
 }

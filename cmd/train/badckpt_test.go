@@ -221,3 +221,28 @@ func sameRun(t *testing.T, a, b string, epochs int) {
 }
 
 func checkpointName(epoch int) string { return fmt.Sprintf("epoch-%06d", epoch) }
+
+// TestPerplexityDiverged is acceptance item 4 of issue 13: with -lr 1e9
+// every loss stays finite (clipping keeps the gradients finite, the
+// logits grow to about 1e9) but their mean overflows exp: the epoch's
+// perplexity is +Inf. The run stops with exit 1 in that epoch, which is
+// neither saved nor written to the metrics, and latest still names the
+// last finite epoch.
+func TestPerplexityDiverged(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	metrics := dir + ".jsonl"
+	mustRun(t, small(data, "-epochs", "2", "-checkpoint", dir)...)
+	c := badCase{"perplexity not finite (-lr 1e9)", small(data, "-epochs", "5", "-checkpoint", dir, "-resume", "-lr", "1e9", "-metrics", metrics), 1, []string{
+		"perplexity is +Inf after epoch 3: the run diverged", "lower -lr (now 1e+09)",
+		"the last good checkpoint, " + filepath.Join(dir, "epoch-000002") + " (epoch 2), is kept"}}
+	code, _, errOut := runCmd(c.Args...)
+	clitest.Check(t, "train", clitest.Case(c), code, errOut)
+	if ck, err := train.OpenCheckpoint(dir); err != nil || ck.Epoch != 2 {
+		t.Errorf("after the divergence, latest is %v, %v; want the finite epoch 2", ck, err)
+	}
+	b, _ := os.ReadFile(metrics)
+	if strings.Contains(string(b), "Inf") || strings.Contains(string(b), "null,") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("metrics after the divergence: want the 2 finite epochs only:\n%s", b)
+	}
+}
