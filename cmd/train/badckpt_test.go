@@ -102,6 +102,9 @@ func TestBadCheckpoint(t *testing.T) {
 	})
 	dangling := copyDir(t, good)
 	os.RemoveAll(filepath.Join(dangling, "epoch-000002"))
+	lost := copyDir(t, good)
+	os.Remove(filepath.Join(lost, "latest"))
+	nan := clitest.NaNCheckpoint(t, filepath.Join(good, "epoch-000002"))
 
 	cases := []badCase{
 		{"-resume: -hiddens differs from the checkpoint", resume(good, "-hiddens", "32"), 2, []string{"-hiddens is 32 here but 16 in the checkpoint: pass -hiddens 16 to continue it, or start a new run with another -checkpoint DIR"}},
@@ -115,7 +118,10 @@ func TestBadCheckpoint(t *testing.T) {
 		{"-resume: no checkpoint in the directory", resume(filepath.Join(t.TempDir(), "none")), 2, []string{"(no latest file): drop -resume to start a new run there"}},
 		{"-resume: an epoch directory instead of the run's", resume(filepath.Join(good, "epoch-000002")), 2, []string{"-resume continues a run from its latest checkpoint: pass the run's directory"}},
 		{"-resume: inside-epoch checkpoint, other -batch", resume(inside, "-batch", "3"), 2, []string{"it was saved inside epoch 2, whose rest needs the same minibatches: -batch is 3 here but 2 in the checkpoint: pass -batch 2"}},
-		{"new run in a directory with checkpoints", small(data, "-epochs", "1", "-checkpoint", good), 1, []string{"already holds checkpoints (latest epoch-000002): pass -resume to continue that run, or choose another -checkpoint DIR"}},
+		{"new run in a directory with checkpoints", small(data, "-epochs", "1", "-checkpoint", good), 1, []string{"already holds a run's checkpoints (latest epoch-000002): pass -resume to continue that run, -overwrite to replace it, or choose another -checkpoint DIR"}},
+		{"new run in a directory whose latest is lost", small(data, "-epochs", "1", "-checkpoint", lost), 1, []string{"already holds a run's checkpoints (epoch-000001 to epoch-000002, no latest): pass -resume to continue that run, -overwrite to replace it"}},
+		{"-resume: checkpoint with NaN parameters", resume(nan), 1, []string{"parameter W_xh holds NaN: the checkpoint is from a run that had diverged"}},
+		{"-resume and -overwrite", resume(good, "-overwrite"), 2, []string{"-resume and -overwrite both given"}},
 		{"-resume: truncated params.npz", resume(truncParams), 1, []string{"the file is truncated or changed", "epoch-000001 is intact: to continue from it, run  echo epoch-000001 >"}},
 		{"-resume: truncated manifest.json", resume(truncManifest), 1, []string{"is not valid JSON", "the checkpoint is corrupt or truncated", "epoch-000001 is intact"}},
 		{"-resume: checkpoint of another format version", resume(v3), 1, []string{"has format version 3 but this program reads versions 1 to 2: use the unroll version that wrote it, or start a new run"}},
@@ -245,4 +251,48 @@ func TestPerplexityDiverged(t *testing.T) {
 	if strings.Contains(string(b), "Inf") || strings.Contains(string(b), "null,") || strings.Count(string(b), "\n") != 2 {
 		t.Errorf("metrics after the divergence: want the 2 finite epochs only:\n%s", b)
 	}
+}
+
+// TestLostLatest: a run whose latest file is gone (a disk that filled
+// while it was replaced) but whose epochs are complete is not overwritten
+// by a new run (TestBadCheckpoint); -resume points latest at the newest
+// complete epoch, says so in one line, and continues from it; -overwrite
+// starts a new run there, replacing the old checkpoints.
+func TestLostLatest(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	mustRun(t, small(data, "-epochs", "3", "-checkpoint", dir)...)
+	os.Remove(filepath.Join(dir, "latest"))
+	// The newest epoch damaged too: recovery skips it.
+	os.WriteFile(filepath.Join(dir, "epoch-000003", "params.npz"), []byte("x"), 0o644)
+	out := mustRun(t, small(data, "-epochs", "4", "-checkpoint", dir, "-resume")...)
+	want := "note: " + filepath.Join(dir, "latest") + " was missing: it now names epoch-000002, the newest complete checkpoint\n"
+	if !strings.Contains(out, want) || !strings.Contains(out, "2 of 4 epochs done") {
+		t.Errorf("resume after a lost latest: want %q and a resume from epoch 2:\n%s", want, out)
+	}
+	if ck, err := train.OpenCheckpoint(dir); err != nil || ck.Epoch != 4 {
+		t.Errorf("after the resumed run: %v, %v; want epoch 4", ck, err)
+	}
+	clitest.Documented(t, "train", "-resume: latest lost, epochs complete", 0, "was missing: it now names epoch-000002, the newest complete checkpoint")
+
+	out = mustRun(t, small(data, "-epochs", "1", "-checkpoint", dir, "-overwrite")...)
+	list, _ := train.ListCheckpoints(dir)
+	if len(list) != 1 || list[0].Name != "epoch-000001" || !list[0].Latest {
+		t.Errorf("after -overwrite: %+v; want the new run's epoch-000001 alone\n%s", list, out)
+	}
+	clitest.Documented(t, "train", "-overwrite: a new run over an old one", 0, "removes the old run's checkpoints")
+}
+
+// TestResumeOtherSeed: resuming with another -seed says that it has no
+// effect (the sampler's state is the checkpoint's).
+func TestResumeOtherSeed(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	mustRun(t, small(data, "-epochs", "1", "-checkpoint", dir)...)
+	out := mustRun(t, small(data, "-epochs", "2", "-checkpoint", dir, "-resume", "-seed", "7")...)
+	want := "note: -seed 7 differs from the checkpoint's 0 and has no effect"
+	if !strings.Contains(out, want) {
+		t.Errorf("want %q:\n%s", want, out)
+	}
+	clitest.Documented(t, "train", "-resume with another -seed", 0, want)
 }

@@ -98,6 +98,10 @@ func (o *options) checkNew() error {
 		return fmt.Errorf("-early-stop must be >= 0, got %d", o.earlyStop)
 	case o.earlyStop > 0 && o.valFrac == 0:
 		return fmt.Errorf("-early-stop needs a validation split: set -val-frac, e.g. 0.1")
+	case o.resume && o.overwrite:
+		return fmt.Errorf("-resume and -overwrite both given: -resume continues the run in -checkpoint DIR, -overwrite replaces it; use one")
+	case o.overwrite && o.checkpoint == "":
+		return fmt.Errorf("-overwrite needs -checkpoint DIR, the directory whose run to replace")
 	case o.resume && o.checkpoint == "":
 		return fmt.Errorf("-resume needs -checkpoint DIR, the directory of the run to continue")
 	case o.checkpointEvery < 1:

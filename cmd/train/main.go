@@ -80,7 +80,8 @@ type options struct {
 	earlyStop               int
 	checkpoint              string
 	checkpointEvery, keep   int
-	resume                  bool
+	resume, overwrite       bool
+	releaseCheckpoint       func() // the -checkpoint DIR's lock
 	metrics, plot, progress string
 	plotEvery               int
 	args                    []string          // the command line, for the resume hint
@@ -127,6 +128,7 @@ func flags(o *options) *pflag.FlagSet {
 	ck.IntVar(&o.checkpointEvery, "checkpoint-every", 1, "save every N epochs (and at the last, and at each new best validation perplexity)")
 	ck.IntVar(&o.keep, "keep", 3, "keep the N newest checkpoints (and the best); 0: all")
 	ck.BoolVar(&o.resume, "resume", false, "continue the run in -checkpoint DIR from its latest checkpoint, up to -epochs")
+	ck.BoolVar(&o.overwrite, "overwrite", false, "start a new run in a -checkpoint DIR that holds another run's checkpoints, removing them")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
@@ -361,12 +363,18 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 		if err := cli.CheckWritableDir("-checkpoint", o.checkpoint); err != nil {
 			return "", 0, err
 		}
+		if o.releaseCheckpoint, err = claimCheckpointDir(o); err != nil {
+			return "", 0, err
+		}
 	}
 	return src, act, nil
 }
 
 func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	src, act, err := o.check()
+	if o.releaseCheckpoint != nil {
+		defer o.releaseCheckpoint()
+	}
 	if err != nil {
 		return err
 	}

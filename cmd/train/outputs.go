@@ -31,6 +31,12 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 	// The checkpointer first: it may refuse the directory, and then the
 	// metrics file must not have been truncated yet.
 	if o.checkpoint != "" {
+		if o.overwrite {
+			// Asked for, and only now that every check has passed.
+			if err := train.ClearCheckpoints(o.checkpoint); err != nil {
+				return nil, err
+			}
+		}
 		cp, err := train.NewCheckpointer(o.checkpoint, tr, info)
 		if err != nil {
 			return nil, err

@@ -297,3 +297,59 @@ func TestSecondInterruptQuits(t *testing.T) {
 	}
 	clitest.Documented(t, "train", "second SIGINT while saving", 130, "the process ends at once")
 }
+
+// TestTwoTrainersOneDirectory is acceptance item 2 of issue 13: while a
+// run trains in a checkpoint directory, a second run there (new or
+// -resume) fails at once naming the first's PID, and the first's
+// checkpoints are intact; once the first is killed (kill -9: its lock is
+// released by the kernel, the LOCK file stays with its dead PID), -resume
+// takes the directory over.
+func TestTwoTrainersOneDirectory(t *testing.T) {
+	bin := trainBinary(t)
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	first := exec.Command(bin, small(data, "-epochs", "1000000", "-checkpoint", dir)...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Process.Kill()
+	waitFor(t, filepath.Join(dir, "latest"), first)
+	pid := fmt.Sprint(first.Process.Pid)
+	for _, c := range []badCase{
+		{"second run in a checkpoint directory in use", small(data, "-epochs", "3", "-checkpoint", dir), 1, []string{"is in use by another run (process ", "(process " + pid + " holds " + filepath.Join(dir, "LOCK") + "): wait for it to finish or stop it, or choose another -checkpoint DIR"}},
+		{"second run in a checkpoint directory in use", small(data, "-epochs", "1000001", "-checkpoint", dir, "-resume"), 1, []string{"is in use by another run (process ", "(process " + pid + " holds"}},
+	} {
+		second := exec.Command(bin, c.Args...)
+		var stderr bytes.Buffer
+		second.Stderr = &stderr
+		start := time.Now()
+		if err := second.Start(); err != nil {
+			t.Fatal(err)
+		}
+		code := exitCode(t, second)
+		clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+		// "At once": before reading the text or building anything. A
+		// generous bound, for a loaded machine; it takes milliseconds.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("the second run took %v to fail", d)
+		}
+	}
+	first.Process.Kill()
+	exitCode(t, first)
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil || ck.Epoch < 1 {
+		t.Fatalf("the first run's checkpoints after the second's attempts: %v, %v", ck, err)
+	}
+	if _, err := ck.NewModel(); err != nil {
+		t.Error(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "LOCK"))
+	if string(b) != "pid "+pid+"\n" {
+		t.Errorf("LOCK holds %q, want the dead first run's pid %s", b, pid)
+	}
+	out := mustRun(t, small(data, "-epochs", fmt.Sprint(ck.Epoch+1), "-checkpoint", dir, "-resume")...)
+	if !strings.Contains(out, "resumed from") {
+		t.Errorf("-resume after the holder died:\n%s", out)
+	}
+	clitest.Documented(t, "train", "a stale lock (its holder died)", 0, "taken over")
+}
