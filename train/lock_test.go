@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -35,16 +36,7 @@ func TestLockDir(t *testing.T) {
 		t.Fatalf("LockDir over a stale lock file: %v", err)
 	}
 	defer c.Unlock()
-	if got, _ := os.ReadFile(filepath.Join(dir, LockFile)); string(got) != "pid "+itoa(os.Getpid())+"\n" {
+	if got, _ := os.ReadFile(filepath.Join(dir, LockFile)); string(got) != "pid "+strconv.Itoa(os.Getpid())+"\n" {
 		t.Errorf("LOCK holds %q after the takeover", got)
 	}
-}
-
-func itoa(n int) string { return string(appendInt(nil, n)) }
-
-func appendInt(b []byte, n int) []byte {
-	if n >= 10 {
-		b = appendInt(b, n/10)
-	}
-	return append(b, byte('0'+n%10))
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -295,4 +297,62 @@ func TestResumeOtherSeed(t *testing.T) {
 		t.Errorf("want %q:\n%s", want, out)
 	}
 	clitest.Documented(t, "train", "-resume with another -seed", 0, want)
+}
+
+// TestPlotFailsAtTheEnd: a -plot that cannot be written once training has
+// finished (here the file size limit of ulimit -f, which lets the
+// checkpoints of about 5 kB through but not the PNG of some 30 kB) gives
+// advice that works: the same command with -resume draws the plot from
+// the checkpoint and trains nothing.
+func TestPlotFailsAtTheEnd(t *testing.T) {
+	bin := trainBinary(t)
+	data := text(t)
+	dir := t.TempDir()
+	ck, plot := filepath.Join(dir, "ck"), filepath.Join(dir, "ppl.png")
+	args := small(data, "-epochs", "2", "-checkpoint", ck, "-plot", plot)
+	// ulimit -f 20: 20 blocks of 512 bytes (dash; bash counts 1024).
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -f 20 && exec "$0" "$@"`, bin}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code := exitCode(t, cmd)
+	c := badCase{"-plot fails at the end", args, 1, []string{"; training finished and is saved in ", "; training finished and is saved in " + ck + " (epoch 2): once the path is fixed, draw the plot with: " + bin + " ", " -resume"}}
+	clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+	_, advised, _ := strings.Cut(strings.TrimSpace(stderr.String()), "draw the plot with: ")
+	out, err := exec.Command("sh", "-c", advised).CombinedOutput()
+	if fi, serr := os.Stat(plot); err != nil || serr != nil || fi.Size() == 0 || !strings.Contains(string(out), "nothing to train") {
+		t.Errorf("the advised command %s: %v, %v\n%s", advised, err, serr, out)
+	}
+}
+
+// TestOutputsNeverClobberInputs: every output flag naming the -data file
+// (also through a symlink), a file inside the checkpoint directory, or
+// another output's file is refused before anything is written, and the
+// file is unchanged.
+func TestOutputsNeverClobberInputs(t *testing.T) {
+	data := text(t)
+	before, _ := os.ReadFile(data)
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.txt")
+	os.Symlink(data, link)
+	ck := filepath.Join(dir, "ck")
+	for _, c := range []badCase{
+		{"an output is the -data file", small(data, "-metrics", data), 2, []string{" is the -data file ", "-metrics " + data + " is the -data file " + data + ": writing it would destroy what the run reads; choose another path"}},
+		{"an output is the -data file", small(data, "-dot", link), 2, []string{" is the -data file ", "-dot " + link + " is the -data file"}},
+		{"an output is the -data file", small(data, "-cpuprofile", data), 2, []string{" is the -data file ", "-cpuprofile " + data + " is the -data file"}},
+		{"an output inside -checkpoint DIR", small(data, "-checkpoint", ck, "-metrics", filepath.Join(ck, "latest")), 2, []string{"is inside the -checkpoint directory ", "is inside the -checkpoint directory " + ck + ", which holds the run's checkpoints: choose a path outside it"}},
+		{"two outputs on one file", small(data, "-metrics", filepath.Join(dir, "x.svg"), "-plot", filepath.Join(dir, "x.svg")), 2, []string{"-metrics and -plot both name", "give each its own file"}},
+		{"-data empty", small("", "-epochs", "1"), 2, []string{"-data is empty: pass a text file, or drop -data to train on -corpus"}},
+		{"-data a device (/dev/zero)", small("/dev/zero"), 1, []string{"read /dev/zero: it is a character device, not a regular file: pass a text file with -data"}},
+		{"-val-frac too small to hold a token", small(data, "-val-frac", "0.0001"), 2, []string{"-val-frac 0.0001 holds no token of the 618 used: raise it to at least 0.0016"}},
+		{"-lr-min above -lr", small(data, "-lr-schedule", "cosine", "-lr", "0.1", "-lr-min", "0.5"), 2, []string{"-lr-min 0.5 is above -lr 0.1: the cosine schedule decays from -lr down to -lr-min"}},
+	} {
+		code, _, errOut := runCmd(c.Args...)
+		clitest.Check(t, "train", clitest.Case(c), code, errOut)
+	}
+	if after, _ := os.ReadFile(data); string(after) != string(before) {
+		t.Error("the -data file changed")
+	}
 }

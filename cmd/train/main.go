@@ -24,7 +24,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -322,6 +321,12 @@ func trainBytes(vocab, hiddens, batch, steps int) float64 {
 	return 4 * (5*params + 30*b*t*(h+v))
 }
 
+// writes are the paths the run writes.
+func (o *options) writes() []cli.PathUse {
+	return []cli.PathUse{{Flag: "-checkpoint", Path: o.checkpoint, Dir: true}, {Flag: "-metrics", Path: o.metrics},
+		{Flag: "-plot", Path: o.plot}, {Flag: "-dot", Path: o.dot}, {Flag: "-cpuprofile", Path: o.cpuProfile}}
+}
+
 // check validates every flag before anything is loaded or trained.
 func (o *options) check() (datasets.Source, models.Activation, error) {
 	src, err := datasets.ParseSource(o.corpus)
@@ -350,9 +355,17 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err := o.checkNew(); err != nil {
 		return "", 0, usageError{err}
 	}
+	if o.sources["data"] == "*" && o.data == "" {
+		return "", 0, usageError{fmt.Errorf("-data is empty: pass a text file, or drop -data to train on -corpus")}
+	}
+	// No output may overwrite an input, another output, or a file of the
+	// checkpoint directory.
+	if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-data", Path: o.data}}); err != nil {
+		return "", 0, usageError{err}
+	}
 	// Where the run writes must be writable now, not after hours of
 	// training (these may create the directories).
-	for _, f := range [][2]string{{"-metrics", o.metrics}, {"-plot", o.plot}, {"-dot", o.dot}} {
+	for _, f := range [][2]string{{"-metrics", o.metrics}, {"-plot", o.plot}, {"-dot", o.dot}, {"-cpuprofile", o.cpuProfile}} {
 		if f[1] != "" {
 			if err := cli.CheckWritableFile(f[0], f[1]); err != nil {
 				return "", 0, err
@@ -370,7 +383,7 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	return src, act, nil
 }
 
-func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err error) {
 	src, act, err := o.check()
 	if o.releaseCheckpoint != nil {
 		defer o.releaseCheckpoint()
@@ -387,6 +400,16 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	if notice != "" {
 		fmt.Fprintln(stderr, notice)
+	}
+	if o.data == "" {
+		// The corpus came from the cache or GOROOT: no output may
+		// overwrite it either.
+		if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-corpus", Path: corpus.Name}}); err != nil {
+			return usageError{err}
+		}
+	}
+	if n := len(corpus.IDs); o.valFrac > 0 && math.Round(o.valFrac*float64(n)) == 0 {
+		return usageError{fmt.Errorf("-val-frac %g holds no token of the %d used: raise it to at least %.2g, or set 0 to train without validation", o.valFrac, n, 1/float64(n))}
 	}
 	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
 		return err
@@ -434,18 +457,22 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
 		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), cores)
 	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer func() {
+			if perr := stopProfile(); perr != nil && err == nil {
+				err = perr
+			}
+		}()
 	}
 	if o.resume {
 		if err := resume(o, tr, info, stdout); err != nil {
+			var d errDrawn
+			if errors.As(err, &d) {
+				return d.err
+			}
 			return err
 		}
 	}
@@ -469,6 +496,10 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	if cerr := out.close(err == nil); err == nil {
 		err = cerr
+	}
+	var pe *plotError
+	if errors.As(err, &pe) {
+		return plotFailed(pe, o, out)
 	}
 	if err != nil {
 		return failed(err, o, out)

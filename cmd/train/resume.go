@@ -59,6 +59,9 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	if err := compatible(ck, info, o); err != nil {
 		return usageError{err}
 	}
+	if ck.Epoch == o.train.Epochs && ck.Batch == 0 && o.plot != "" {
+		return errDrawn{drawOnly(o, ck, stdout)}
+	}
 	if ck.Epoch >= o.train.Epochs {
 		return usageError{fmt.Errorf("the checkpoint %s is at epoch %d and -epochs is %d: nothing to train; pass a larger -epochs to continue", ck.Path, ck.Epoch, o.train.Epochs)}
 	}
@@ -181,3 +184,9 @@ func differences(ck train.Config, o *options) []string {
 	}
 	return out
 }
+
+// errDrawn ends a -resume of a finished run that only drew its -plot
+// (err is the plot's error, nil if it was drawn).
+type errDrawn struct{ err error }
+
+func (e errDrawn) Error() string { return "drawn" }
