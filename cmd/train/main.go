@@ -10,10 +10,10 @@
 // It prints the effective configuration first. With -checkpoint DIR it
 // saves checkpoints (see package train) that -resume continues exactly and
 // that cmd/sample and cmd/inspect read. Every flag, the text and every
-// output path are checked before the first epoch. SIGINT or SIGTERM lets
-// the minibatch finish, saves a checkpoint of that point (with
-// -checkpoint), prints the command that continues the run and exits with
-// 130 or 143. docs/errors.md lists every bad input and what it prints.
+// output path are checked before the first epoch. SIGINT, SIGTERM, SIGHUP
+// or SIGQUIT lets the minibatch finish, saves a checkpoint of that point
+// (with -checkpoint), prints the command that continues the run and exits
+// with 128 + the signal's number (130, 143, 129, 131). docs/errors.md lists every bad input and what it prints.
 package main
 
 import (
@@ -39,9 +39,11 @@ import (
 )
 
 func main() {
-	// SIGINT or SIGTERM cancels ctx: training finishes its minibatch, a
-	// checkpoint is saved (with -checkpoint) and the exit status is 130 or
-	// 143. A second signal ends the process at once.
+	// SIGINT, SIGTERM, SIGHUP or SIGQUIT cancels ctx: training finishes its
+	// minibatch, a checkpoint is saved (with -checkpoint) and the exit
+	// status is 128 + the signal's number (130, 143, 129, 131). Before
+	// training (reading the text, compiling the graph) the run ends at
+	// once. A second signal ends the process at once.
 	ctx, stop := cli.SignalContext(context.Background())
 	progName = commandName(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -198,8 +200,9 @@ func trimPackage(msg string) string {
 }
 
 // interruptError is an interrupt by a signal, handled: msg says what was
-// saved and how to continue, code is the exit status (130 for SIGINT, 143
-// for SIGTERM).
+// saved and how to continue, code is the exit status (128 + the signal's
+// number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, 131 for
+// SIGQUIT).
 type interruptError struct {
 	msg  string
 	code int
@@ -211,10 +214,7 @@ func (e *interruptError) Error() string { return e.msg }
 // (SIGINT and 130 when ctx was cancelled otherwise).
 func signalOf(ctx context.Context) (string, int) {
 	if se, ok := cli.Interrupted(ctx); ok {
-		if s, ok := se.Signal.(syscall.Signal); ok && s == syscall.SIGTERM {
-			return "SIGTERM", se.ExitCode()
-		}
-		return "SIGINT", se.ExitCode()
+		return cli.SignalName(se.Signal), se.ExitCode()
 	}
 	return "SIGINT", 128 + int(syscall.SIGINT)
 }
@@ -414,6 +414,9 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
 		return err
 	}
+	// Before the graph is built: compiling a long one takes a while.
+	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
+		corpus.Name, corpus.NumLines, corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	mc := models.Config{VocabSize: corpus.Vocab.Len(), NumHiddens: o.hiddens, Activation: act,
 		Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
 	m, err := models.New(o.model, mc)
@@ -421,7 +424,9 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 		return err
 	}
 	trainIDs, valIDs := splitValidation(corpus.IDs, o.valFrac)
-	tr, err := train.New(m, trainIDs, o.train)
+	// Building and compiling a long unrolled graph takes a while: a
+	// signal ends the wait (nothing is saved yet, so nothing is lost).
+	tr, err := whileNotInterrupted(ctx, func() (*train.Trainer, error) { return train.New(m, trainIDs, o.train) })
 	if err != nil {
 		return err
 	}
@@ -435,8 +440,6 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
-		corpus.Name, corpus.NumLines, corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
 			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
@@ -544,4 +547,26 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// whileNotInterrupted runs f, and returns ctx's error as soon as ctx is
+// done (f then goes on in the background until the process ends: only for
+// work that writes nothing).
+func whileNotInterrupted[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }

@@ -113,6 +113,8 @@ func TestSignalSavesAndResumes(t *testing.T) {
 	}{
 		{syscall.SIGINT, "SIGINT", 130},
 		{syscall.SIGTERM, "SIGTERM", 143},
+		{syscall.SIGHUP, "SIGHUP", 129},   // a closed terminal or SSH session
+		{syscall.SIGQUIT, "SIGQUIT", 131}, // Ctrl-\\: not Go's dump and exit 2
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -352,4 +354,47 @@ func TestTwoTrainersOneDirectory(t *testing.T) {
 		t.Errorf("-resume after the holder died:\n%s", out)
 	}
 	clitest.Documented(t, "train", "a stale lock (its holder died)", 0, "taken over")
+}
+
+// TestSignalBeforeTraining: a signal while the graph is compiled (here
+// -steps 3000, which takes seconds) ends the run at once with its status
+// and one line. (Should compiling become fast enough that training has
+// begun, the signal is handled there: the status is the same.)
+func TestSignalBeforeTraining(t *testing.T) {
+	bin := trainBinary(t)
+	data := writeText(t, strings.Repeat("the time traveller was expounding a recondite matter to us ", 400))
+	cmd := exec.Command(bin, "-data", data, "-max-tokens", "0", "-batch", "1", "-steps", "3000", "-hiddens", "8", "-predict-every", "0", "-progress", "lines")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	loaded := make(chan bool, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if strings.HasPrefix(s.Text(), "corpus ") {
+				loaded <- true
+			}
+		}
+	}()
+	select {
+	case <-loaded:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("the text was not loaded within a minute")
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGHUP)
+	code := exitCode(t, cmd)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run took %v to end after SIGHUP", d)
+	}
+	c := badCase{"signal before training (reading the text, compiling)", nil, 129, []string{"interrupted by SIGHUP "}}
+	clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+	t.Logf("%v after the signal: %s", time.Since(start), stderr.String())
 }
