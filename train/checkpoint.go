@@ -807,8 +807,9 @@ func readPointer(dir, file string) (string, error) {
 // checkpoint directory (its latest checkpoint is used), a latest or best
 // pointer file in it, or one epoch-NNNNNN directory. It checks the magic
 // string and format version, every file's size and SHA-256, and that the
-// arrays have the shapes the manifest records; any failure is an error
-// naming the file and what to do.
+// arrays have the shapes the manifest records, and that every parameter
+// is finite; any failure is an error naming the file and what to do.
+// Only regular files are read, each up to the size the manifest records.
 func OpenCheckpoint(path string) (*Checkpoint, error) {
 	dir, err := resolveCheckpoint(path)
 	if err != nil {
