@@ -20,6 +20,9 @@ type Corpus struct {
 	IDs []int
 	// FullLen is the number of tokens in the whole text, before the cut.
 	FullLen int
+	// NumLines is the number of lines of the whole text (ReadCorpus keeps
+	// fewer in Lines).
+	NumLines int
 	// Name names the text in messages (usually its path).
 	Name string
 }
@@ -56,7 +59,7 @@ func LoadCorpus(text []byte, name string, kind TokenKind, maxTokens int) (*Corpu
 			ids = append(ids, vocab.ID(t))
 		}
 	}
-	c := &Corpus{Lines: lines, Vocab: vocab, IDs: ids, FullLen: n, Name: name}
+	c := &Corpus{Lines: lines, Vocab: vocab, IDs: ids, FullLen: n, NumLines: len(lines), Name: name}
 	if maxTokens > 0 && maxTokens < n {
 		c.IDs = ids[:maxTokens:maxTokens]
 	}

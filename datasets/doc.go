@@ -8,7 +8,7 @@
 //	read_time_machine            -> ReadLines, CleanLine
 //	tokenize                     -> Tokenize
 //	Vocab                        -> NewVocab
-//	load_corpus_time_machine     -> LoadCorpus
+//	load_corpus_time_machine     -> LoadCorpus (ReadCorpus: the same, streamed)
 //	seq_data_iter_sequential     -> NewIterator(..., Sequential, ...)
 //	seq_data_iter_random         -> NewIterator(..., Random, ...)
 //
@@ -18,5 +18,9 @@
 //
 // Fetcher finds the text: a user-supplied file, a cached or downloaded copy
 // of the book (checked against its SHA-1), or, offline, Newton's Opticks
-// from the Go distribution. The package uses only the standard library.
+// from the Go distribution; Fetcher.Corpus streams it through ReadCorpus,
+// which keeps only the first max_tokens tokens (and the vocabulary's
+// counts), so memory does not grow with the text. The package uses only
+// the standard library (and internal/safeio, which refuses devices and
+// FIFOs).
 package datasets

@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/unroll/unroll/internal/safeio"
 )
 
 // Source names where the training text comes from when no -data file is
@@ -138,18 +140,15 @@ func (f *Fetcher) Load(ctx context.Context, src Source, dataPath string) (text [
 	return nil, "", "", fmt.Errorf("datasets: unknown data source %q: use auto, timemachine or opticks", string(src))
 }
 
-// readDataFile reads a user-supplied text file.
+// readDataFile reads a user-supplied text file (whole: Corpus streams
+// it instead).
 func readDataFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return nil, &hintError{fmt.Sprintf("datasets: read %s: no such file: check the -data path", path), err}
-	case err != nil:
-		return nil, fmt.Errorf("datasets: read %s: %w: check the -data path and its permissions", path, err)
-	case st.IsDir():
-		return nil, fmt.Errorf("datasets: read %s: it is a directory: pass a text file, not a directory, with -data", path)
+	f, err := openDataFile(path)
+	if err != nil {
+		return nil, err
 	}
-	text, err := os.ReadFile(path)
+	defer f.Close()
+	text, err := io.ReadAll(f)
 	if err != nil {
 		return nil, fmt.Errorf("datasets: read %s: %w: check the -data path and its permissions", path, err)
 	}
@@ -160,6 +159,60 @@ func readDataFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	return text, nil
+}
+
+// openDataFile opens a -data file, which must be a regular file: a
+// directory, a device such as /dev/zero (which never ends), a FIFO (which
+// may never deliver) or a socket is refused at once.
+func openDataFile(path string) (*os.File, error) {
+	if path == "" {
+		return nil, fmt.Errorf("datasets: the -data path is empty: pass a text file, or drop -data to use -corpus")
+	}
+	f, _, err := safeio.OpenRegular(path)
+	var nr *safeio.NotRegularError
+	switch {
+	case err == nil:
+		return f, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &hintError{fmt.Sprintf("datasets: read %s: no such file: check the -data path", path), err}
+	case errors.As(err, &nr) && nr.Kind == "a directory":
+		return nil, fmt.Errorf("datasets: read %s: it is a directory: pass a text file, not a directory, with -data", path)
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("datasets: read %s: it is %s, not a regular file: pass a text file with -data", path, nr.Kind)
+	}
+	return nil, fmt.Errorf("datasets: read %s: %w: check the -data path and its permissions", path, pathCause(err))
+}
+
+// pathCause drops a *PathError's operation and path, which the message
+// names already.
+func pathCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Corpus returns the corpus of the text Load would return, read with
+// ReadCorpus: a -data file is streamed, so that only the first maxTokens
+// tokens (and the vocabulary's counts) are kept, whatever the file's
+// size, and ctx stops the read. notice is Load's.
+func (f *Fetcher) Corpus(ctx context.Context, src Source, dataPath string, kind TokenKind, maxTokens int) (c *Corpus, notice string, err error) {
+	if dataPath != "" {
+		file, err := openDataFile(dataPath)
+		if err != nil {
+			return nil, "", err
+		}
+		defer file.Close()
+		c, err := ReadCorpus(ctx, file, dataPath, kind, maxTokens)
+		return c, "", err
+	}
+	text, name, notice, err := f.Load(ctx, src, dataPath)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err = ReadCorpus(ctx, bytes.NewReader(text), name, kind, maxTokens)
+	return c, notice, err
 }
 
 // offlineError reports that The Time Machine is neither cached nor
@@ -177,7 +230,7 @@ func (f *Fetcher) loadTimeMachine(ctx context.Context) (text []byte, name, notic
 	want := strings.ToLower(f.sha1())
 	cachePath, cacheErr := f.cachePath()
 	if cacheErr == nil {
-		if b, err := os.ReadFile(cachePath); err == nil && sha1Hex(b) == want {
+		if b, err := safeio.ReadFile(cachePath, maxDownload); err == nil && sha1Hex(b) == want {
 			return b, cachePath, "", nil
 		}
 		// Missing or stale (wrong checksum): download a fresh copy below.
@@ -270,7 +323,7 @@ func (f *Fetcher) loadOpticks(ctx context.Context) ([]byte, string, error) {
 	if path == "" {
 		return nil, "", fmt.Errorf("datasets: cannot find GOROOT to read Newton's Opticks from: set GOROOT or pass -data PATH")
 	}
-	text, err := os.ReadFile(path)
+	text, err := safeio.ReadFile(path, maxDownload)
 	if err != nil {
 		return nil, "", fmt.Errorf("datasets: read Newton's Opticks: %w: it ships with Go as $GOROOT/%s; set GOROOT to a full Go installation or pass -data PATH", err, opticksRel)
 	}

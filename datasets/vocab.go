@@ -49,6 +49,12 @@ func NewVocab(tokens [][]string, minFreq int, reserved []string) *Vocab {
 			counts[t]++
 		}
 	}
+	return newVocabCounts(order, counts, minFreq, reserved)
+}
+
+// newVocabCounts is NewVocab from the count of every token, in order of
+// first appearance.
+func newVocabCounts(order []string, counts map[string]int, minFreq int, reserved []string) *Vocab {
 	freqs := make([]TokenFreq, len(order))
 	for i, t := range order {
 		freqs[i] = TokenFreq{Token: t, Count: counts[t]}

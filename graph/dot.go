@@ -149,8 +149,32 @@ func WriteDOTFile(u *Unrolled, path string, opts DOTOptions) error {
 			return fmt.Errorf("graph: writing %s: %w", path, err)
 		}
 	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
+	if err := writeFileAtomic(path, data); err != nil {
 		return fmt.Errorf("graph: writing the graph: %w", err)
 	}
 	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place: a write that fails (a full disk) leaves no truncated
+// path, and an existing path is only replaced by a complete file.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }

@@ -825,7 +825,7 @@ func writePointer(dir, file, name string) error {
 
 // readPointer returns the checkpoint name in dir/file.
 func readPointer(dir, file string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, file))
+	b, err := readBounded(filepath.Join(dir, file), maxPointerBytes)
 	if err != nil {
 		return "", err
 	}
@@ -840,8 +840,9 @@ func readPointer(dir, file string) (string, error) {
 // checkpoint directory (its latest checkpoint is used), a latest or best
 // pointer file in it, or one epoch-NNNNNN directory. It checks the magic
 // string and format version, every file's size and SHA-256, and that the
-// arrays have the shapes the manifest records; any failure is an error
-// naming the file and what to do.
+// arrays have the shapes the manifest records, and that every parameter
+// is finite; any failure is an error naming the file and what to do.
+// Only regular files are read, each up to the size the manifest records.
 func OpenCheckpoint(path string) (*Checkpoint, error) {
 	dir, err := resolveCheckpoint(path)
 	if err != nil {
@@ -852,7 +853,11 @@ func OpenCheckpoint(path string) (*Checkpoint, error) {
 		return nil, fmt.Errorf("train: %s names %s, which does not exist: point it at one of the epoch-* directories in %s",
 			filepath.Join(run, pointerOf(path)), filepath.Base(dir), run)
 	}
-	return decodeCheckpoint(dir, func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) })
+	c, err := decodeCheckpoint(dir, func(name string, max int64) ([]byte, error) { return readBounded(filepath.Join(dir, name), max) })
+	if err != nil {
+		return nil, err
+	}
+	return c, refuseNonFinite(c)
 }
 
 // pointerOf returns which pointer file path resolved through.
@@ -864,11 +869,12 @@ func pointerOf(path string) string {
 }
 
 // decodeCheckpoint reads and verifies the checkpoint in dir, whose files
-// read returns by name. It never panics, whatever the files hold (see
+// read returns by name, each read only up to max bytes (see
+// readBounded). It never panics, whatever the files hold (see
 // FuzzReadCheckpoint).
-func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Checkpoint, error) {
+func decodeCheckpoint(dir string, read func(name string, max int64) ([]byte, error)) (*Checkpoint, error) {
 	mpath := filepath.Join(dir, manifestFile)
-	raw, err := read(manifestFile)
+	raw, err := read(manifestFile, maxManifestBytes)
 	if err != nil {
 		return nil, fmt.Errorf("train: checkpoint %s: %w", dir, err)
 	}
@@ -944,7 +950,10 @@ func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Chec
 			return nil, corrupt("it lists %s twice", f.Name)
 		}
 		p := filepath.Join(dir, f.Name)
-		b, err := read(f.Name)
+		if f.Bytes < 0 {
+			return nil, corrupt("%s has %d bytes", f.Name, f.Bytes)
+		}
+		b, err := read(f.Name, f.Bytes)
 		if err != nil {
 			return nil, fmt.Errorf("train: checkpoint file missing or unreadable: %w; use an earlier epoch-* directory", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/unroll/unroll/internal/safeio"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -122,7 +123,7 @@ func FuzzReadCheckpoint(f *testing.F) {
 	manifest, params, state := seedCheckpoint(f, true)
 	f.Add(manifest, params, state, false)
 	files := map[string][]byte{manifestFile: manifest, paramsFile: params, stateFile: state}
-	if c, err := decodeCheckpoint("ck", func(name string) ([]byte, error) { return files[name], nil }); err != nil || c.Batch == 0 {
+	if c, err := decodeCheckpoint("ck", func(name string, _ int64) ([]byte, error) { return files[name], nil }); err != nil || c.Batch == 0 {
 		f.Fatalf("the seed checkpoint inside an epoch does not decode as one: %v", err)
 	}
 	f.Add(manifest, params, state[:len(state)-1], true)
@@ -132,8 +133,11 @@ func FuzzReadCheckpoint(f *testing.F) {
 			manifest = fixSums(manifest, files)
 		}
 		files[manifestFile] = manifest
-		read := func(name string) ([]byte, error) {
+		read := func(name string, max int64) ([]byte, error) {
 			if b, ok := files[name]; ok {
+				if int64(len(b)) > max {
+					return nil, &safeio.TooLargeError{Path: name, Max: max}
+				}
 				return b, nil
 			}
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}

@@ -25,8 +25,11 @@ import (
 //	elapsed_seconds   wall time of the run so far (resumed runs included)
 //	time              when the epoch ended, RFC 3339
 //
-// Perplexities that are not finite are written as the strings "+Inf" or
-// "NaN" (JSON has no such numbers).
+// A value that is not finite is written as null (JSON has no such
+// numbers, and a string would turn a column of numbers into one of text
+// for the tools that read it). A Trainer never hands a hook a perplexity
+// that is not finite: the run stops (ErrDiverged) instead. Files written
+// before, with the strings "+Inf" or "NaN", still read.
 type record struct {
 	Epoch         int       `json:"epoch"`
 	Perplexity    jfloat    `json:"train_perplexity"`
@@ -67,25 +70,25 @@ func (r record) stats() EpochStats {
 
 func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
 
-// jfloat is a float64 whose JSON form also covers NaN and +-Inf, as the
-// strings "NaN", "+Inf" and "-Inf". Finite values are written in the
-// shortest form that reads back to the same float64.
+// jfloat is a float64 whose JSON form also covers NaN and +-Inf: they are
+// written as null, and read from null (as NaN) or from the strings "NaN",
+// "+Inf" and "-Inf" that older versions wrote. Finite values are written
+// in the shortest form that reads back to the same float64.
 type jfloat float64
 
 func (f jfloat) MarshalJSON() ([]byte, error) {
 	v := float64(f)
-	switch {
-	case math.IsNaN(v):
-		return []byte(`"NaN"`), nil
-	case math.IsInf(v, 1):
-		return []byte(`"+Inf"`), nil
-	case math.IsInf(v, -1):
-		return []byte(`"-Inf"`), nil
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
 	}
 	return json.Marshal(v)
 }
 
 func (f *jfloat) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*f = jfloat(math.NaN())
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {

@@ -41,12 +41,23 @@ func TestMetricsRoundTrip(t *testing.T) {
 	if first["val_perplexity"] != nil {
 		t.Errorf("val_perplexity of an epoch without validation: %v, want null", first["val_perplexity"])
 	}
-	if !strings.Contains(lines[1], `"train_perplexity":"+Inf"`) {
+	// JSON has no +Inf: null, never the string "+Inf", which would make
+	// the column text for the tools that read it.
+	if !strings.Contains(lines[1], `"train_perplexity":null`) {
 		t.Errorf("infinite perplexity written as %s", lines[1])
 	}
 	out, err := train.ReadMetrics(&b)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !math.IsNaN(out[1].Perplexity) {
+		t.Errorf("null read as %v, want NaN", out[1].Perplexity)
+	}
+	out[1].Perplexity = in[1].Perplexity
+	// What older versions wrote still reads.
+	old, err := train.ReadMetrics(strings.NewReader(`{"epoch":2,"train_perplexity":"+Inf","val_perplexity":"NaN","lr":1}` + "\n"))
+	if err != nil || !math.IsInf(old[0].Perplexity, 1) || !math.IsNaN(old[0].ValPerplexity) {
+		t.Errorf("the strings +Inf and NaN read as %v, %v", old, err)
 	}
 	for i := range in {
 		a, o := in[i], out[i]

@@ -126,14 +126,16 @@ type partialEpoch struct {
 }
 
 // ErrDiverged is wrapped by the error Epoch and Run return when the loss
-// or the gradient norm is not finite (NaN or +-Inf): the parameters are
-// left as they were before the minibatch that showed it, and a
+// or the gradient norm is not finite (NaN or +-Inf), the parameters are
+// left as they were before the minibatch that showed it; and when, at the
+// end of an epoch, its perplexity, its validation perplexity or a
+// parameter is not finite, the epoch is not counted (no hook sees it). A
 // Checkpointer never saves non-finite parameters.
 var ErrDiverged = errors.New("train: the run diverged")
 
 // DivergedError says where the run diverged and the likely cause.
 type DivergedError struct {
-	What         string  // "loss", "gradient norm" or "parameters"
+	What         string  // "loss", "gradient norm", "perplexity", "validation perplexity" or "parameter W_xh"...
 	Value        float64 // the non-finite value (NaN or +-Inf)
 	Epoch, Batch int     // where (Batch is 1-based; 0: at the end of the epoch)
 	LR, Clip     float64 // the learning rate and clipping threshold in use
@@ -306,11 +308,17 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		GradNorm:     normSum / float64(max(nb, 1)),
 		LR:           lr,
 	}
+	if err := t.checkFinite(epoch, lr, "perplexity", s.Perplexity); err != nil {
+		return EpochStats{}, err
+	}
 	if t.val != nil && epoch%max(t.Config.ValEvery, 1) == 0 {
 		// The epoch's training is done: an interruption now waits for
 		// the (short) evaluation rather than losing the epoch.
 		v, err := t.Validate(context.WithoutCancel(ctx))
 		if err != nil {
+			return EpochStats{}, err
+		}
+		if err := t.checkFinite(epoch, lr, "validation perplexity", v); err != nil {
 			return EpochStats{}, err
 		}
 		s.ValPerplexity = v
@@ -350,6 +358,23 @@ func (t *Trainer) Step(x, y []int) (loss, norm float64, err error) {
 		return 0, 0, err
 	}
 	return loss, norm, nil
+}
+
+// checkFinite returns a *DivergedError, after epoch, if the epoch's value
+// (a perplexity) or any parameter is not finite: every loss may be finite
+// and yet their mean overflow exp (a perplexity of +Inf), and the last
+// update may leave parameters infinite. The epoch then does not count:
+// no hook sees it, so it is never recorded nor saved.
+func (t *Trainer) checkFinite(epoch int, lr float64, what string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return &DivergedError{What: what, Value: v, Epoch: epoch, LR: lr, Clip: t.Config.Clip}
+	}
+	for _, p := range t.Model.Params() {
+		if v, ok := firstNonFinite(p.Value); ok {
+			return &DivergedError{What: "parameter " + p.Name, Value: v, Epoch: epoch, LR: lr, Clip: t.Config.Clip}
+		}
+	}
+	return nil
 }
 
 func (t *Trainer) zeroState() {

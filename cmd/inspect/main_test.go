@@ -115,6 +115,7 @@ func TestInspectCorrupt(t *testing.T) {
 		{"truncated checkpoint", []string{"-checkpoint", trunc}, 1, []string{"the file is truncated or changed; use an earlier epoch-* directory", "params.npz"}},
 		{"truncated manifest.json", []string{"-checkpoint", truncManifest}, 1, []string{"is not valid JSON", "corrupt or truncated"}},
 		{"checkpoint of another format version", []string{"-checkpoint", v3}, 1, []string{"has format version 4 but this program reads versions 1 to 3"}},
+		{"checkpoint with NaN parameters", []string{"-checkpoint", clitest.NaNCheckpoint(t, ep)}, 1, []string{"parameter W_xh holds NaN: the checkpoint is from a run that had diverged"}},
 	} {
 		code, _, errOut := runCmd(c.Args...)
 		clitest.Check(t, "inspect", clitest.Case(c), code, errOut)

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/internal/cli"
+	"github.com/unroll/unroll/internal/safeio"
 	"github.com/unroll/unroll/train"
 )
 
@@ -174,21 +175,23 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// readPrefix reads a -prefix-file, which must be a non-empty text file.
+// readPrefix reads a -prefix-file, which must be a non-empty regular
+// text file of at most maxPrefixBytes: the bytes actually read are
+// counted, and a device or a FIFO is refused before any read.
 func readPrefix(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
+	b, err := safeio.ReadFile(path, maxPrefixBytes)
+	var nr *safeio.NotRegularError
+	var tl *safeio.TooLargeError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("-prefix-file %s: no such file: check the path", path)
-	case err != nil:
-		return nil, fmt.Errorf("-prefix-file: %w: check the path and its permissions", err)
-	case fi.IsDir():
+	case errors.As(err, &nr) && nr.Kind == "a directory":
 		return nil, fmt.Errorf("-prefix-file %s is a directory: pass a text file", path)
-	case fi.Size() > maxPrefixBytes:
-		return nil, fmt.Errorf("-prefix-file %s has %d bytes: a prefix of up to %d is plenty; pass the end of the text", path, fi.Size(), maxPrefixBytes)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
+	case errors.As(err, &nr):
+		return nil, fmt.Errorf("-prefix-file %s is %s, not a regular file: pass a text file", path, nr.Kind)
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("-prefix-file %s holds more than %d bytes: a prefix of up to %d is plenty; pass the end of the text", path, maxPrefixBytes, maxPrefixBytes)
+	case err != nil:
 		return nil, fmt.Errorf("-prefix-file: %w: check the path and its permissions", err)
 	}
 	if len(b) == 0 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/unroll/unroll/datasets"
@@ -142,7 +143,7 @@ func spoilCopy(t *testing.T, dir, file string, f func([]byte) []byte) string {
 	entries, _ := os.ReadDir(ck.Path)
 	for _, e := range entries {
 		b, _ := os.ReadFile(filepath.Join(ck.Path, e.Name()))
-		if e.Name() == file {
+		if e.Name() == file && f != nil {
 			b = f(b)
 		}
 		os.WriteFile(filepath.Join(ep, e.Name()), b, 0o644)
@@ -168,8 +169,29 @@ func TestErrors(t *testing.T) {
 	v3 := spoilCopy(t, dir, "manifest.json", func(b []byte) []byte {
 		return []byte(strings.Replace(string(b), `"format_version": 3`, `"format_version": 4`, 1))
 	})
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nan := clitest.NaNCheckpoint(t, ck.Path)
+	// A manifest that is a symlink to /dev/zero: refused, not read.
+	zeroManifest := spoilCopy(t, dir, "", nil)
+	m := filepath.Join(zeroManifest, ck.Name(), "manifest.json")
+	os.Remove(m)
+	os.Symlink("/dev/zero", m)
+	fifo := filepath.Join(tmp, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One byte more than -prefix-file takes.
+	large := write("large.txt", bytes.Repeat([]byte("a"), maxPrefixBytes+1))
 	for _, c := range []badCase{
 		{"unknown flag", []string{"-checkpoint", dir, "-nonsense"}, 2, []string{"unknown flag: --nonsense", "see sample -h"}},
+		{"checkpoint with NaN parameters", []string{"-checkpoint", nan}, 1, []string{"holds NaN: the checkpoint is from a run that had diverged; use an earlier epoch-* directory", "params.npz: parameter W_xh"}},
+		{"checkpoint file a symlink to a device", []string{"-checkpoint", zeroManifest}, 1, []string{"manifest.json is a character device, not a regular file"}},
+		{"-prefix-file a device (/dev/zero)", []string{"-checkpoint", dir, "-prefix-file", "/dev/zero"}, 1, []string{"-prefix-file /dev/zero is a character device, not a regular file: pass a text file"}},
+		{"-prefix-file a FIFO", []string{"-checkpoint", dir, "-prefix-file", fifo}, 1, []string{"is a FIFO (named pipe), not a regular file: pass a text file"}},
+		{"-prefix-file too large", []string{"-checkpoint", dir, "-prefix-file", large}, 1, []string{"holds more than 1048576 bytes: a prefix of up to 1048576 is plenty"}},
 		{"no -checkpoint", []string{}, 2, []string{"-checkpoint DIR is required: the -checkpoint directory of a cmd/train run"}},
 		{"negative or NaN -temperature", []string{"-checkpoint", dir, "-temperature", "-1"}, 2, []string{"-temperature must be a number >= 0 (0: greedy)", "got -1"}},
 		{"negative or NaN -temperature", []string{"-checkpoint", dir, "-temperature", "NaN"}, 2, []string{"-temperature must be a number >= 0 (0: greedy)", "got NaN"}},

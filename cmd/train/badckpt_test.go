@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,6 +104,9 @@ func TestBadCheckpoint(t *testing.T) {
 	})
 	dangling := copyDir(t, good)
 	os.RemoveAll(filepath.Join(dangling, "epoch-000002"))
+	lost := copyDir(t, good)
+	os.Remove(filepath.Join(lost, "latest"))
+	nan := clitest.NaNCheckpoint(t, filepath.Join(good, "epoch-000002"))
 
 	cases := []badCase{
 		{"-resume: -hiddens differs from the checkpoint", resume(good, "-hiddens", "32"), 2, []string{"-hiddens is 32 here but 16 in the checkpoint: pass -hiddens 16 to continue it, or start a new run with another -checkpoint DIR"}},
@@ -115,7 +120,10 @@ func TestBadCheckpoint(t *testing.T) {
 		{"-resume: no checkpoint in the directory", resume(filepath.Join(t.TempDir(), "none")), 2, []string{"(no latest file): drop -resume to start a new run there"}},
 		{"-resume: an epoch directory instead of the run's", resume(filepath.Join(good, "epoch-000002")), 2, []string{"-resume continues a run from its latest checkpoint: pass the run's directory"}},
 		{"-resume: inside-epoch checkpoint, other -batch", resume(inside, "-batch", "3"), 2, []string{"it was saved inside epoch 2, whose rest needs the same minibatches: -batch is 3 here but 2 in the checkpoint: pass -batch 2"}},
-		{"new run in a directory with checkpoints", small(data, "-epochs", "1", "-checkpoint", good), 1, []string{"already holds checkpoints (latest epoch-000002): pass -resume to continue that run, or choose another -checkpoint DIR"}},
+		{"new run in a directory with checkpoints", small(data, "-epochs", "1", "-checkpoint", good), 1, []string{"already holds a run's checkpoints (latest epoch-000002): pass -resume to continue that run, -overwrite to replace it, or choose another -checkpoint DIR"}},
+		{"new run in a directory whose latest is lost", small(data, "-epochs", "1", "-checkpoint", lost), 1, []string{"already holds a run's checkpoints (epoch-000001 to epoch-000002, no latest): pass -resume to continue that run, -overwrite to replace it"}},
+		{"-resume: checkpoint with NaN parameters", resume(nan), 1, []string{"parameter W_xh holds NaN: the checkpoint is from a run that had diverged"}},
+		{"-resume and -overwrite", resume(good, "-overwrite"), 2, []string{"-resume and -overwrite both given"}},
 		{"-resume: truncated params.npz", resume(truncParams), 1, []string{"the file is truncated or changed", "epoch-000001 is intact: to continue from it, run  echo epoch-000001 >"}},
 		{"-resume: truncated manifest.json", resume(truncManifest), 1, []string{"is not valid JSON", "the checkpoint is corrupt or truncated", "epoch-000001 is intact"}},
 		{"-resume: checkpoint of another format version", resume(v3), 1, []string{"has format version 4 but this program reads versions 1 to 3: use the unroll version that wrote it, or start a new run"}},
@@ -221,3 +229,130 @@ func sameRun(t *testing.T, a, b string, epochs int) {
 }
 
 func checkpointName(epoch int) string { return fmt.Sprintf("epoch-%06d", epoch) }
+
+// TestPerplexityDiverged is acceptance item 4 of issue 13: with -lr 1e9
+// every loss stays finite (clipping keeps the gradients finite, the
+// logits grow to about 1e9) but their mean overflows exp: the epoch's
+// perplexity is +Inf. The run stops with exit 1 in that epoch, which is
+// neither saved nor written to the metrics, and latest still names the
+// last finite epoch.
+func TestPerplexityDiverged(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	metrics := dir + ".jsonl"
+	mustRun(t, small(data, "-epochs", "2", "-checkpoint", dir)...)
+	c := badCase{"perplexity not finite (-lr 1e9)", small(data, "-epochs", "5", "-checkpoint", dir, "-resume", "-lr", "1e9", "-metrics", metrics), 1, []string{
+		"perplexity is +Inf after epoch 3: the run diverged", "lower -lr (now 1e+09)",
+		"the last good checkpoint, " + filepath.Join(dir, "epoch-000002") + " (epoch 2), is kept"}}
+	code, _, errOut := runCmd(c.Args...)
+	clitest.Check(t, "train", clitest.Case(c), code, errOut)
+	if ck, err := train.OpenCheckpoint(dir); err != nil || ck.Epoch != 2 {
+		t.Errorf("after the divergence, latest is %v, %v; want the finite epoch 2", ck, err)
+	}
+	b, _ := os.ReadFile(metrics)
+	if strings.Contains(string(b), "Inf") || strings.Contains(string(b), "null,") || strings.Count(string(b), "\n") != 2 {
+		t.Errorf("metrics after the divergence: want the 2 finite epochs only:\n%s", b)
+	}
+}
+
+// TestLostLatest: a run whose latest file is gone (a disk that filled
+// while it was replaced) but whose epochs are complete is not overwritten
+// by a new run (TestBadCheckpoint); -resume points latest at the newest
+// complete epoch, says so in one line, and continues from it; -overwrite
+// starts a new run there, replacing the old checkpoints.
+func TestLostLatest(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	mustRun(t, small(data, "-epochs", "3", "-checkpoint", dir)...)
+	os.Remove(filepath.Join(dir, "latest"))
+	// The newest epoch damaged too: recovery skips it.
+	os.WriteFile(filepath.Join(dir, "epoch-000003", "params.npz"), []byte("x"), 0o644)
+	out := mustRun(t, small(data, "-epochs", "4", "-checkpoint", dir, "-resume")...)
+	want := "note: " + filepath.Join(dir, "latest") + " was missing: it now names epoch-000002, the newest complete checkpoint\n"
+	if !strings.Contains(out, want) || !strings.Contains(out, "2 of 4 epochs done") {
+		t.Errorf("resume after a lost latest: want %q and a resume from epoch 2:\n%s", want, out)
+	}
+	if ck, err := train.OpenCheckpoint(dir); err != nil || ck.Epoch != 4 {
+		t.Errorf("after the resumed run: %v, %v; want epoch 4", ck, err)
+	}
+	clitest.Documented(t, "train", "-resume: latest lost, epochs complete", 0, "was missing: it now names epoch-000002, the newest complete checkpoint")
+
+	out = mustRun(t, small(data, "-epochs", "1", "-checkpoint", dir, "-overwrite")...)
+	list, _ := train.ListCheckpoints(dir)
+	if len(list) != 1 || list[0].Name != "epoch-000001" || !list[0].Latest {
+		t.Errorf("after -overwrite: %+v; want the new run's epoch-000001 alone\n%s", list, out)
+	}
+	clitest.Documented(t, "train", "-overwrite: a new run over an old one", 0, "removes the old run's checkpoints")
+}
+
+// TestResumeOtherSeed: resuming with another -seed says that it has no
+// effect (the sampler's state is the checkpoint's).
+func TestResumeOtherSeed(t *testing.T) {
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	mustRun(t, small(data, "-epochs", "1", "-checkpoint", dir)...)
+	out := mustRun(t, small(data, "-epochs", "2", "-checkpoint", dir, "-resume", "-seed", "7")...)
+	want := "note: -seed 7 differs from the checkpoint's 0 and has no effect"
+	if !strings.Contains(out, want) {
+		t.Errorf("want %q:\n%s", want, out)
+	}
+	clitest.Documented(t, "train", "-resume with another -seed", 0, want)
+}
+
+// TestPlotFailsAtTheEnd: a -plot that cannot be written once training has
+// finished (here the file size limit of ulimit -f, which lets the
+// checkpoints of about 5 kB through but not the PNG of some 30 kB) gives
+// advice that works: the same command with -resume draws the plot from
+// the checkpoint and trains nothing.
+func TestPlotFailsAtTheEnd(t *testing.T) {
+	bin := trainBinary(t)
+	data := text(t)
+	dir := t.TempDir()
+	ck, plot := filepath.Join(dir, "ck"), filepath.Join(dir, "ppl.png")
+	args := small(data, "-epochs", "2", "-checkpoint", ck, "-plot", plot)
+	// ulimit -f 20: 20 blocks of 512 bytes (dash; bash counts 1024).
+	cmd := exec.Command("sh", append([]string{"-c", `ulimit -f 20 && exec "$0" "$@"`, bin}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	code := exitCode(t, cmd)
+	c := badCase{"-plot fails at the end", args, 1, []string{"; training finished and is saved in ", "; training finished and is saved in " + ck + " (epoch 2): once the path is fixed, draw the plot with: " + bin + " ", " -resume"}}
+	clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+	_, advised, _ := strings.Cut(strings.TrimSpace(stderr.String()), "draw the plot with: ")
+	out, err := exec.Command("sh", "-c", advised).CombinedOutput()
+	if fi, serr := os.Stat(plot); err != nil || serr != nil || fi.Size() == 0 || !strings.Contains(string(out), "nothing to train") {
+		t.Errorf("the advised command %s: %v, %v\n%s", advised, err, serr, out)
+	}
+}
+
+// TestOutputsNeverClobberInputs: every output flag naming the -data file
+// (also through a symlink), a file inside the checkpoint directory, or
+// another output's file is refused before anything is written, and the
+// file is unchanged.
+func TestOutputsNeverClobberInputs(t *testing.T) {
+	data := text(t)
+	before, _ := os.ReadFile(data)
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link.txt")
+	os.Symlink(data, link)
+	ck := filepath.Join(dir, "ck")
+	for _, c := range []badCase{
+		{"an output is the -data file", small(data, "-metrics", data), 2, []string{" is the -data file ", "-metrics " + data + " is the -data file " + data + ": writing it would destroy what the run reads; choose another path"}},
+		{"an output is the -data file", small(data, "-dot", link), 2, []string{" is the -data file ", "-dot " + link + " is the -data file"}},
+		{"an output is the -data file", small(data, "-cpuprofile", data), 2, []string{" is the -data file ", "-cpuprofile " + data + " is the -data file"}},
+		{"an output inside -checkpoint DIR", small(data, "-checkpoint", ck, "-metrics", filepath.Join(ck, "latest")), 2, []string{"is inside the -checkpoint directory ", "is inside the -checkpoint directory " + ck + ", which holds the run's checkpoints: choose a path outside it"}},
+		{"two outputs on one file", small(data, "-metrics", filepath.Join(dir, "x.svg"), "-plot", filepath.Join(dir, "x.svg")), 2, []string{"-metrics and -plot both name", "give each its own file"}},
+		{"-data empty", small("", "-epochs", "1"), 2, []string{"-data is empty: pass a text file, or drop -data to train on -corpus"}},
+		{"-data a device (/dev/zero)", small("/dev/zero"), 1, []string{"read /dev/zero: it is a character device, not a regular file: pass a text file with -data"}},
+		{"-val-frac too small to hold a token", small(data, "-val-frac", "0.0001"), 2, []string{"-val-frac 0.0001 holds no token of the 618 used: raise it to at least 0.0016"}},
+		{"-lr-min above -lr", small(data, "-lr-schedule", "cosine", "-lr", "0.1", "-lr-min", "0.5"), 2, []string{"-lr-min 0.5 is above -lr 0.1: the cosine schedule decays from -lr down to -lr-min"}},
+	} {
+		code, _, errOut := runCmd(c.Args...)
+		clitest.Check(t, "train", clitest.Case(c), code, errOut)
+	}
+	if after, _ := os.ReadFile(data); string(after) != string(before) {
+		t.Error("the -data file changed")
+	}
+}

@@ -115,6 +115,7 @@ func TestBadInput(t *testing.T) {
 		{"-metrics not writable", tiny("-metrics", filepath.Join(f.file, "m.jsonl")), 1, []string{"is a file, not a directory: choose another path", "-metrics: "}},
 		{"-plot not writable", tiny("-plot", filepath.Join(f.file, "p.png")), 1, []string{"is a file, not a directory: choose another path", "-plot: "}},
 		{"-dot not writable", tiny("-dot", "/proc/self/g.dot"), 1, []string{"-dot: cannot write in /proc/self"}},
+		{"-cpuprofile not writable", tiny("-cpuprofile", filepath.Join(f.file, "cpu.prof")), 1, []string{"is a file, not a directory: choose another path", "-cpuprofile: "}},
 		{"-metrics is a directory", tiny("-metrics", f.dir), 1, []string{"is a directory: give a file name", "-metrics: " + f.dir}},
 	}
 	for _, c := range cases {

@@ -98,6 +98,12 @@ func (o *options) checkNew() error {
 		return fmt.Errorf("-early-stop must be >= 0, got %d", o.earlyStop)
 	case o.earlyStop > 0 && o.valFrac == 0:
 		return fmt.Errorf("-early-stop needs a validation split: set -val-frac, e.g. 0.1")
+	case o.train.Schedule.Kind == "cosine" && o.train.Schedule.MinLR > o.train.LR:
+		return fmt.Errorf("-lr-min %g is above -lr %g: the cosine schedule decays from -lr down to -lr-min; lower -lr-min", o.train.Schedule.MinLR, o.train.LR)
+	case o.resume && o.overwrite:
+		return fmt.Errorf("-resume and -overwrite both given: -resume continues the run in -checkpoint DIR, -overwrite replaces it; use one")
+	case o.overwrite && o.checkpoint == "":
+		return fmt.Errorf("-overwrite needs -checkpoint DIR, the directory whose run to replace")
 	case o.resume && o.checkpoint == "":
 		return fmt.Errorf("-resume needs -checkpoint DIR, the directory of the run to continue")
 	case o.checkpointEvery < 1:

@@ -10,10 +10,10 @@
 // It prints the effective configuration first. With -checkpoint DIR it
 // saves checkpoints (see package train) that -resume continues exactly and
 // that cmd/sample and cmd/inspect read. Every flag, the text and every
-// output path are checked before the first epoch. SIGINT or SIGTERM lets
-// the minibatch finish, saves a checkpoint of that point (with
-// -checkpoint), prints the command that continues the run and exits with
-// 130 or 143. docs/errors.md lists every bad input and what it prints.
+// output path are checked before the first epoch. SIGINT, SIGTERM, SIGHUP
+// or SIGQUIT lets the minibatch finish, saves a checkpoint of that point
+// (with -checkpoint), prints the command that continues the run and exits
+// with 128 + the signal's number (130, 143, 129, 131). docs/errors.md lists every bad input and what it prints.
 package main
 
 import (
@@ -24,7 +24,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"strings"
 	"syscall"
@@ -40,9 +39,11 @@ import (
 )
 
 func main() {
-	// SIGINT or SIGTERM cancels ctx: training finishes its minibatch, a
-	// checkpoint is saved (with -checkpoint) and the exit status is 130 or
-	// 143. A second signal ends the process at once.
+	// SIGINT, SIGTERM, SIGHUP or SIGQUIT cancels ctx: training finishes its
+	// minibatch, a checkpoint is saved (with -checkpoint) and the exit
+	// status is 128 + the signal's number (130, 143, 129, 131). Before
+	// training (reading the text, compiling the graph) the run ends at
+	// once. A second signal ends the process at once.
 	ctx, stop := cli.SignalContext(context.Background())
 	progName = commandName(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
@@ -83,7 +84,8 @@ type options struct {
 	earlyStop               int
 	checkpoint              string
 	checkpointEvery, keep   int
-	resume                  bool
+	resume, overwrite       bool
+	releaseCheckpoint       func() // the -checkpoint DIR's lock
 	metrics, plot, progress string
 	plotEvery               int
 	args                    []string          // the command line, for the resume hint
@@ -133,6 +135,7 @@ func flags(o *options) *pflag.FlagSet {
 	ck.IntVar(&o.checkpointEvery, "checkpoint-every", 1, "save every N epochs (and at the last, and at each new best validation perplexity)")
 	ck.IntVar(&o.keep, "keep", 3, "keep the N newest checkpoints (and the best); 0: all")
 	ck.BoolVar(&o.resume, "resume", false, "continue the run in -checkpoint DIR from its latest checkpoint, up to -epochs")
+	ck.BoolVar(&o.overwrite, "overwrite", false, "start a new run in a -checkpoint DIR that holds another run's checkpoints, removing them")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
@@ -203,8 +206,9 @@ func trimPackage(msg string) string {
 }
 
 // interruptError is an interrupt by a signal, handled: msg says what was
-// saved and how to continue, code is the exit status (130 for SIGINT, 143
-// for SIGTERM).
+// saved and how to continue, code is the exit status (128 + the signal's
+// number: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP, 131 for
+// SIGQUIT).
 type interruptError struct {
 	msg  string
 	code int
@@ -216,10 +220,7 @@ func (e *interruptError) Error() string { return e.msg }
 // (SIGINT and 130 when ctx was cancelled otherwise).
 func signalOf(ctx context.Context) (string, int) {
 	if se, ok := cli.Interrupted(ctx); ok {
-		if s, ok := se.Signal.(syscall.Signal); ok && s == syscall.SIGTERM {
-			return "SIGTERM", se.ExitCode()
-		}
-		return "SIGINT", se.ExitCode()
+		return cli.SignalName(se.Signal), se.ExitCode()
 	}
 	return "SIGINT", 128 + int(syscall.SIGINT)
 }
@@ -336,6 +337,12 @@ func (o *options) modelConfig(vocab int, act models.Activation) models.Config {
 		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
 }
 
+// writes are the paths the run writes.
+func (o *options) writes() []cli.PathUse {
+	return []cli.PathUse{{Flag: "-checkpoint", Path: o.checkpoint, Dir: true}, {Flag: "-metrics", Path: o.metrics},
+		{Flag: "-plot", Path: o.plot}, {Flag: "-dot", Path: o.dot}, {Flag: "-cpuprofile", Path: o.cpuProfile}}
+}
+
 // check validates every flag before anything is loaded or trained.
 func (o *options) check() (datasets.Source, models.Activation, error) {
 	src, err := datasets.ParseSource(o.corpus)
@@ -370,9 +377,17 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err := o.checkNew(); err != nil {
 		return "", 0, usageError{err}
 	}
+	if o.sources["data"] == "*" && o.data == "" {
+		return "", 0, usageError{fmt.Errorf("-data is empty: pass a text file, or drop -data to train on -corpus")}
+	}
+	// No output may overwrite an input, another output, or a file of the
+	// checkpoint directory.
+	if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-data", Path: o.data}}); err != nil {
+		return "", 0, usageError{err}
+	}
 	// Where the run writes must be writable now, not after hours of
 	// training (these may create the directories).
-	for _, f := range [][2]string{{"-metrics", o.metrics}, {"-plot", o.plot}, {"-dot", o.dot}} {
+	for _, f := range [][2]string{{"-metrics", o.metrics}, {"-plot", o.plot}, {"-dot", o.dot}, {"-cpuprofile", o.cpuProfile}} {
 		if f[1] != "" {
 			if err := cli.CheckWritableFile(f[0], f[1]); err != nil {
 				return "", 0, err
@@ -383,37 +398,56 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 		if err := cli.CheckWritableDir("-checkpoint", o.checkpoint); err != nil {
 			return "", 0, err
 		}
+		if o.releaseCheckpoint, err = claimCheckpointDir(o); err != nil {
+			return "", 0, err
+		}
 	}
 	return src, act, nil
 }
 
-func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
+func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err error) {
 	src, act, err := o.check()
+	if o.releaseCheckpoint != nil {
+		defer o.releaseCheckpoint()
+	}
 	if err != nil {
 		return err
 	}
 	printConfig(stdout, o)
-	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
+	// Streamed: only the first -max-tokens characters are kept, whatever
+	// the text's size, and a signal stops the read.
+	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, datasets.Char, o.maxTokens)
 	if err != nil {
 		return err
 	}
 	if notice != "" {
 		fmt.Fprintln(stderr, notice)
 	}
-	corpus, err := datasets.LoadCorpus(text, name, datasets.Char, o.maxTokens)
-	if err != nil {
-		return err
+	if o.data == "" {
+		// The corpus came from the cache or GOROOT: no output may
+		// overwrite it either.
+		if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-corpus", Path: corpus.Name}}); err != nil {
+			return usageError{err}
+		}
+	}
+	if n := len(corpus.IDs); o.valFrac > 0 && math.Round(o.valFrac*float64(n)) == 0 {
+		return usageError{fmt.Errorf("-val-frac %g holds no token of the %d used: raise it to at least %.2g, or set 0 to train without validation", o.valFrac, n, 1/float64(n))}
 	}
 	mc := o.modelConfig(corpus.Vocab.Len(), act)
 	if err := o.checkMemory(mc); err != nil {
 		return err
 	}
+	// Before the graph is built: compiling a long one takes a while.
+	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
+		corpus.Name, corpus.NumLines, corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	m, err := models.New(mc)
 	if err != nil {
 		return err
 	}
 	trainIDs, valIDs := splitValidation(corpus.IDs, o.valFrac)
-	tr, err := train.New(m, trainIDs, o.train)
+	// Building and compiling a long unrolled graph takes a while: a
+	// signal ends the wait (nothing is saved yet, so nothing is lost).
+	tr, err := whileNotInterrupted(ctx, func() (*train.Trainer, error) { return train.New(m, trainIDs, o.train) })
 	if err != nil {
 		return err
 	}
@@ -427,8 +461,6 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
-		corpus.Name, len(corpus.Lines), corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
 			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
@@ -449,18 +481,22 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
 		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), cores)
 	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
+		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer func() {
+			if perr := stopProfile(); perr != nil && err == nil {
+				err = perr
+			}
+		}()
 	}
 	if o.resume {
 		if err := resume(o, tr, info, stdout); err != nil {
+			var d errDrawn
+			if errors.As(err, &d) {
+				return d.err
+			}
 			return err
 		}
 	}
@@ -484,6 +520,10 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	}
 	if cerr := out.close(err == nil); err == nil {
 		err = cerr
+	}
+	var pe *plotError
+	if errors.As(err, &pe) {
+		return plotFailed(pe, o, out)
 	}
 	if err != nil {
 		return failed(err, o, out)
@@ -528,4 +568,26 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// whileNotInterrupted runs f, and returns ctx's error as soon as ctx is
+// done (f then goes on in the background until the process ends: only for
+// work that writes nothing).
+func whileNotInterrupted[T any](ctx context.Context, f func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := f()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }

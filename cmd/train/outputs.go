@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/unroll/unroll/report"
 	"github.com/unroll/unroll/train"
@@ -31,6 +32,12 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 	// The checkpointer first: it may refuse the directory, and then the
 	// metrics file must not have been truncated yet.
 	if o.checkpoint != "" {
+		if o.overwrite {
+			// Asked for, and only now that every check has passed.
+			if err := train.ClearCheckpoints(o.checkpoint); err != nil {
+				return nil, err
+			}
+		}
 		cp, err := train.NewCheckpointer(o.checkpoint, tr, info)
 		if err != nil {
 			return nil, err
@@ -52,8 +59,7 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 		out.metrics = f
 	}
 	if o.plot != "" {
-		title := fmt.Sprintf("%s, %d hiddens, %s sampling, %s lr %g", o.model, o.hiddens, o.iter, o.train.Optimizer, o.train.LR)
-		out.plot = report.NewPlot(o.plot, title, o.plotEvery, tr.History())
+		out.plot = report.NewPlot(o.plot, plotTitle(o), o.plotEvery, tr.History())
 	}
 	return out, nil
 }
@@ -102,7 +108,7 @@ func (out *outputs) close(ok bool) error {
 	}
 	if out.plot != nil {
 		if err := out.plot.Save(); err != nil {
-			keep(err)
+			keep(&plotError{err})
 		} else {
 			fmt.Fprintf(out.stdout, "plot: %s\n", out.plot.Path)
 		}
@@ -122,4 +128,36 @@ func (out *outputs) close(ok bool) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// plotError is a -plot that could not be drawn at the end of a run.
+type plotError struct{ error }
+
+func (e *plotError) Unwrap() error { return e.error }
+
+// plotTitle is the title of the -plot.
+func plotTitle(o *options) string {
+	return fmt.Sprintf("%s, %d hiddens, %s sampling, %s lr %g", o.model, o.hiddens, o.iter, o.train.Optimizer, o.train.LR)
+}
+
+// plotFailed is the message for a plot that failed once training had
+// finished: the run itself is complete, and the advice is a command that
+// only draws the plot (-resume of a finished run with -plot).
+func plotFailed(err error, o *options, out *outputs) error {
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "report: "), "plot: ")
+	if out.cp == nil {
+		return fmt.Errorf("-plot: %s; training finished, but without -checkpoint DIR there is nothing to draw it from later", msg)
+	}
+	return fmt.Errorf("-plot: %s; training finished and is saved in %s (epoch %d): once the path is fixed, draw the plot with: %s",
+		msg, o.checkpoint, out.tr.EpochsDone(), resumeCommand(o.args))
+}
+
+// drawOnly draws -plot from a finished run's checkpoint: what -resume of a
+// run already at -epochs does when -plot is given.
+func drawOnly(o *options, ck *train.Checkpoint, stdout io.Writer) error {
+	if err := report.NewPlot(o.plot, plotTitle(o), 0, ck.History).Save(); err != nil {
+		return &plotError{err}
+	}
+	fmt.Fprintf(stdout, "plot: %s (the %d epochs of %s; nothing to train)\n", o.plot, ck.Epoch, ck.Path)
+	return nil
 }

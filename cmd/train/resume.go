@@ -37,6 +37,15 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 		if _, err := os.Stat(filepath.Join(o.checkpoint, "manifest.json")); err == nil {
 			return usageError{fmt.Errorf("-resume continues a run from its latest checkpoint: pass the run's directory %s, not the checkpoint %s", filepath.Dir(filepath.Clean(o.checkpoint)), o.checkpoint)}
 		}
+		if err := recoverLatest(o, stdout); err != nil {
+			return err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(o.checkpoint, "latest")); errors.Is(err, fs.ErrNotExist) {
+		if has, _ := train.HasCheckpoints(o.checkpoint); has {
+			return fmt.Errorf("-resume: %s has no latest file and none of its checkpoints (%s) opens: inspect them with cmd/inspect, or start a new run in another -checkpoint DIR",
+				o.checkpoint, describeCheckpoints(o.checkpoint))
+		}
 		return usageError{fmt.Errorf("-resume: no checkpoint in %s (no latest file): drop -resume to start a new run there", o.checkpoint)}
 	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
@@ -49,6 +58,9 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	}
 	if err := compatible(ck, info, o); err != nil {
 		return usageError{err}
+	}
+	if ck.Epoch == o.train.Epochs && ck.Batch == 0 && o.plot != "" {
+		return errDrawn{drawOnly(o, ck, stdout)}
 	}
 	if ck.Epoch >= o.train.Epochs {
 		return usageError{fmt.Errorf("the checkpoint %s is at epoch %d and -epochs is %d: nothing to train; pass a larger -epochs to continue", ck.Path, ck.Epoch, o.train.Epochs)}
@@ -63,6 +75,9 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	fmt.Fprintf(stdout, "resumed from %s: %d of %d epochs done%s\n", ck.Path, ck.Epoch, o.train.Epochs, inside)
 	if d := differences(ck.Config, o); len(d) > 0 {
 		fmt.Fprintf(stdout, "note: these settings differ from the checkpoint's and apply from epoch %d: %s\n", ck.Epoch+1, strings.Join(d, ", "))
+	}
+	if n := seedNote(ck, o); n != "" {
+		fmt.Fprintln(stdout, n)
 	}
 	return nil
 }
@@ -181,3 +196,9 @@ func orBook(init string) string {
 	}
 	return init
 }
+
+// errDrawn ends a -resume of a finished run that only drew its -plot
+// (err is the plot's error, nil if it was drawn).
+type errDrawn struct{ err error }
+
+func (e errDrawn) Error() string { return "drawn" }

@@ -43,7 +43,9 @@ func trainBinary(t *testing.T) string {
 			return
 		}
 		binary = filepath.Join(dir, "train")
-		out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+		// The same tags as this test binary: the tests compare the
+		// child's bits with runs made in this process.
+		out, err := exec.Command("go", "build", "-tags", buildTags, "-o", binary, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -54,11 +56,16 @@ func trainBinary(t *testing.T) string {
 	return binary
 }
 
-// waitFor polls for path to exist, for at most a minute (the machine may
-// be busy; a tiny run writes its first checkpoint in well under a second).
+// patience bounds the waits of the tests that run the binary: what takes
+// a tiny run well under a second may take far longer on a loaded machine
+// (go test runs packages in parallel), and a bound only matters when a
+// test fails.
+const patience = 3 * time.Minute
+
+// waitFor polls for path to exist, for at most patience.
 func waitFor(t *testing.T, path string, cmd *exec.Cmd) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(patience)
 	for time.Now().Before(deadline) {
 		if _, err := os.Stat(path); err == nil {
 			return
@@ -66,7 +73,24 @@ func waitFor(t *testing.T, path string, cmd *exec.Cmd) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Kill()
-	t.Fatalf("%s did not appear within a minute", path)
+	t.Fatalf("%s did not appear within %v", path, patience)
+}
+
+// waitForLine polls for path to hold a complete line (the writer may have
+// created it and not yet written it), for at most a minute, and returns
+// the line.
+func waitForLine(t *testing.T, path string, cmd *exec.Cmd) string {
+	t.Helper()
+	deadline := time.Now().Add(patience)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && bytes.HasSuffix(b, []byte("\n")) {
+			return strings.TrimSpace(string(b))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	t.Fatalf("%s did not hold a line within %v", path, patience)
+	return ""
 }
 
 // exitCode runs cmd to its end and returns its exit status.
@@ -94,6 +118,8 @@ func TestSignalSavesAndResumes(t *testing.T) {
 	}{
 		{syscall.SIGINT, "SIGINT", 130},
 		{syscall.SIGTERM, "SIGTERM", 143},
+		{syscall.SIGHUP, "SIGHUP", 129},   // a closed terminal or SSH session
+		{syscall.SIGQUIT, "SIGQUIT", 131}, // Ctrl-\\: not Go's dump and exit 2
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -154,10 +180,9 @@ func TestKillDuringSave(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, marker, cmd)
-	tmp, _ := os.ReadFile(marker)
+	tmp := waitForLine(t, marker, cmd)
 	for _, f := range []string{"manifest.json", "params.npz"} {
-		if _, err := os.Stat(filepath.Join(strings.TrimSpace(string(tmp)), f)); err != nil {
+		if _, err := os.Stat(filepath.Join(tmp, f)); err != nil {
 			t.Errorf("the save paused before writing %s: %v", f, err)
 		}
 	}
@@ -255,9 +280,9 @@ func TestSecondInterruptQuits(t *testing.T) {
 	}()
 	select {
 	case <-trained:
-	case <-time.After(time.Minute):
+	case <-time.After(patience):
 		cmd.Process.Kill()
-		t.Fatal("no epoch finished within a minute")
+		t.Fatal("no epoch finished in time")
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	waitFor(t, marker, cmd) // the interrupt's save, paused before its rename
@@ -270,7 +295,7 @@ func TestSecondInterruptQuits(t *testing.T) {
 		if code != -1 || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
 			t.Errorf("exit %d (%v); want death by the second SIGINT", code, ws)
 		}
-	case <-time.After(time.Minute):
+	case <-time.After(patience):
 		cmd.Process.Kill()
 		t.Fatal("the second SIGINT did not end the process")
 	}
@@ -278,4 +303,103 @@ func TestSecondInterruptQuits(t *testing.T) {
 		t.Error("a latest checkpoint exists, though its save was cut short")
 	}
 	clitest.Documented(t, "train", "second SIGINT while saving", 130, "the process ends at once")
+}
+
+// TestTwoTrainersOneDirectory is acceptance item 2 of issue 13: while a
+// run trains in a checkpoint directory, a second run there (new or
+// -resume) fails at once naming the first's PID, and the first's
+// checkpoints are intact; once the first is killed (kill -9: its lock is
+// released by the kernel, the LOCK file stays with its dead PID), -resume
+// takes the directory over.
+func TestTwoTrainersOneDirectory(t *testing.T) {
+	bin := trainBinary(t)
+	data := text(t)
+	dir := filepath.Join(t.TempDir(), "ck")
+	first := exec.Command(bin, small(data, "-epochs", "1000000", "-checkpoint", dir)...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer first.Process.Kill()
+	waitFor(t, filepath.Join(dir, "latest"), first)
+	pid := fmt.Sprint(first.Process.Pid)
+	for _, c := range []badCase{
+		{"second run in a checkpoint directory in use", small(data, "-epochs", "3", "-checkpoint", dir), 1, []string{"is in use by another run (process ", "(process " + pid + " holds " + filepath.Join(dir, "LOCK") + "): wait for it to finish or stop it, or choose another -checkpoint DIR"}},
+		{"second run in a checkpoint directory in use", small(data, "-epochs", "1000001", "-checkpoint", dir, "-resume"), 1, []string{"is in use by another run (process ", "(process " + pid + " holds"}},
+	} {
+		second := exec.Command(bin, c.Args...)
+		var stderr bytes.Buffer
+		second.Stderr = &stderr
+		start := time.Now()
+		if err := second.Start(); err != nil {
+			t.Fatal(err)
+		}
+		code := exitCode(t, second)
+		clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+		// "At once": before reading the text or building anything. A
+		// generous bound, for a loaded machine; it takes milliseconds.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("the second run took %v to fail", d)
+		}
+	}
+	first.Process.Kill()
+	exitCode(t, first)
+	ck, err := train.OpenCheckpoint(dir)
+	if err != nil || ck.Epoch < 1 {
+		t.Fatalf("the first run's checkpoints after the second's attempts: %v, %v", ck, err)
+	}
+	if _, err := ck.NewModel(); err != nil {
+		t.Error(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "LOCK"))
+	if string(b) != "pid "+pid+"\n" {
+		t.Errorf("LOCK holds %q, want the dead first run's pid %s", b, pid)
+	}
+	out := mustRun(t, small(data, "-epochs", fmt.Sprint(ck.Epoch+1), "-checkpoint", dir, "-resume")...)
+	if !strings.Contains(out, "resumed from") {
+		t.Errorf("-resume after the holder died:\n%s", out)
+	}
+	clitest.Documented(t, "train", "a stale lock (its holder died)", 0, "taken over")
+}
+
+// TestSignalBeforeTraining: a signal while the graph is compiled (here
+// -steps 3000, which takes seconds) ends the run at once with its status
+// and one line. (Should compiling become fast enough that training has
+// begun, the signal is handled there: the status is the same.)
+func TestSignalBeforeTraining(t *testing.T) {
+	bin := trainBinary(t)
+	data := writeText(t, strings.Repeat("the time traveller was expounding a recondite matter to us ", 400))
+	cmd := exec.Command(bin, "-data", data, "-max-tokens", "0", "-batch", "1", "-steps", "3000", "-hiddens", "8", "-predict-every", "0", "-progress", "lines")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	loaded := make(chan bool, 1)
+	go func() {
+		s := bufio.NewScanner(stdout)
+		for s.Scan() {
+			if strings.HasPrefix(s.Text(), "corpus ") {
+				loaded <- true
+			}
+		}
+	}()
+	select {
+	case <-loaded:
+	case <-time.After(patience):
+		cmd.Process.Kill()
+		t.Fatal("the text was not loaded in time")
+	}
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGHUP)
+	code := exitCode(t, cmd)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the run took %v to end after SIGHUP", d)
+	}
+	c := badCase{"signal before training (reading the text, compiling)", nil, 129, []string{"interrupted by SIGHUP "}}
+	clitest.Check(t, "train", clitest.Case(c), code, stderr.String())
+	t.Logf("%v after the signal: %s", time.Since(start), stderr.String())
 }

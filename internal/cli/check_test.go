@@ -96,3 +96,38 @@ func TestSignalContext(t *testing.T) {
 		t.Error("Interrupted(Background) = true")
 	}
 }
+
+// TestCheckPaths: an output that is an input (by name, through a
+// symlink, through a hard link), two outputs on one file, and an output
+// inside the checkpoint directory are refused; distinct paths pass.
+func TestCheckPaths(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "text.txt")
+	os.WriteFile(data, []byte("abc"), 0o644)
+	link := filepath.Join(dir, "link.txt")
+	os.Symlink(data, link)
+	hard := filepath.Join(dir, "hard.txt")
+	os.Link(data, hard)
+	ck := filepath.Join(dir, "ck")
+	os.Mkdir(ck, 0o755)
+	ckLink := filepath.Join(dir, "ck-link")
+	os.Symlink(ck, ckLink)
+	reads := []PathUse{{Flag: "-data", Path: data}}
+	for _, tc := range []struct {
+		writes []PathUse
+		want   string
+	}{
+		{[]PathUse{{Flag: "-metrics", Path: filepath.Join(dir, "m.jsonl")}, {Flag: "-checkpoint", Path: ck, Dir: true}}, ""},
+		{[]PathUse{{Flag: "-metrics", Path: data}}, "-metrics " + data + " is the -data file " + data},
+		{[]PathUse{{Flag: "-dot", Path: link}}, "is the -data file"},
+		{[]PathUse{{Flag: "-cpuprofile", Path: hard}}, "is the -data file"},
+		{[]PathUse{{Flag: "-metrics", Path: filepath.Join(dir, "x.svg")}, {Flag: "-plot", Path: filepath.Join(dir, ".", "x.svg")}}, "-metrics and -plot both name"},
+		{[]PathUse{{Flag: "-checkpoint", Path: ck, Dir: true}, {Flag: "-metrics", Path: filepath.Join(ck, "latest")}}, "-metrics " + filepath.Join(ck, "latest") + " is inside the -checkpoint directory"},
+		{[]PathUse{{Flag: "-checkpoint", Path: ck, Dir: true}, {Flag: "-metrics", Path: filepath.Join(ckLink, "epoch-000001", "params.npz")}}, "is inside the -checkpoint directory"},
+	} {
+		err := CheckPaths(tc.writes, reads)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckPaths(%v) = %v, want %q", tc.writes, err, tc.want)
+		}
+	}
+}

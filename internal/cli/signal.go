@@ -25,14 +25,35 @@ func (e SignalError) ExitCode() int {
 	return 128 + int(syscall.SIGINT)
 }
 
+// Signals are the signals SignalContext handles: SIGINT (Ctrl-C),
+// SIGTERM (kill), SIGHUP (the terminal or SSH session closed) and SIGQUIT
+// (Ctrl-\, which Go would otherwise answer with a goroutine dump and exit
+// status 2, the status of a usage error).
+var Signals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT}
+
+// SignalName names a signal as the shell does ("SIGINT").
+func SignalName(s os.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	case syscall.SIGHUP:
+		return "SIGHUP"
+	case syscall.SIGQUIT:
+		return "SIGQUIT"
+	}
+	return s.String()
+}
+
 // SignalContext returns a context cancelled, with a SignalError as its
-// cause (context.Cause), on the first SIGINT or SIGTERM. After that first
+// cause (context.Cause), on the first of Signals. After that first
 // signal the default behaviour is restored, so a second Ctrl-C ends the
 // process at once. stop releases the handler.
 func SignalContext(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, Signals...)
 	done := make(chan struct{})
 	go func() {
 		select {
