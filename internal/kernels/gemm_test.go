@@ -115,21 +115,27 @@ func testGemm[T Float](t *testing.T, u float64) {
 			}
 		}
 		c0 := slices.Clone(c)
-		if s.tA == false && s.tB == false {
-			Sgemm(false, false, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1) // no-op
-		}
 		gemmT(s.tA, s.tB, s.m, s.n, s.k, T(alpha), a, lda, b, ldb, T(beta), c, ldc)
-		at := func(i, p int) float64 {
-			if s.tA {
-				return float64(a[p*lda+i])
+		// op(A) by rows and op(B) by columns, in float64.
+		opA := make([]float64, s.m*s.k)
+		opBt := make([]float64, s.n*s.k)
+		for i := 0; i < s.m; i++ {
+			for p := 0; p < s.k; p++ {
+				if s.tA {
+					opA[i*s.k+p] = float64(a[p*lda+i])
+				} else {
+					opA[i*s.k+p] = float64(a[i*lda+p])
+				}
 			}
-			return float64(a[i*lda+p])
 		}
-		bt := func(p, j int) float64 {
-			if s.tB {
-				return float64(b[j*ldb+p])
+		for j := 0; j < s.n; j++ {
+			for p := 0; p < s.k; p++ {
+				if s.tB {
+					opBt[j*s.k+p] = float64(b[j*ldb+p])
+				} else {
+					opBt[j*s.k+p] = float64(b[p*ldb+j])
+				}
 			}
-			return float64(b[p*ldb+j])
 		}
 		bad := 0
 		for i := 0; i < s.m; i++ {
@@ -142,9 +148,10 @@ func testGemm[T Float](t *testing.T, u float64) {
 					continue
 				}
 				var sum, abs float64
-				for p := 0; p < s.k; p++ {
-					sum += at(i, p) * bt(p, j)
-					abs += math.Abs(at(i, p) * bt(p, j))
+				ra, rb := opA[i*s.k:(i+1)*s.k], opBt[j*s.k:(j+1)*s.k]
+				for p, x := range ra {
+					sum += x * rb[p]
+					abs += math.Abs(x * rb[p])
 				}
 				want := alpha * sum
 				scale := math.Abs(alpha) * abs
