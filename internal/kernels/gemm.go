@@ -17,6 +17,9 @@ var (
 	// blocks run on the cores; maxParts the number of blocks.
 	splitFlops = 1 << 21
 	maxParts   = 4
+	// packAMin is the number of column tiles from which op(A) is packed:
+	// below it, the copy costs more than strided reads.
+	packAMin = 3
 )
 
 // Sgemm sets C = alpha*op(A)*op(B) + beta*C for row-major float32
@@ -172,9 +175,10 @@ func block[T Float](mk *micro[T], m, n, k, i0, i1, j0, j1 int, alpha T, a []T, r
 	size := int(unsafe.Sizeof(T(0)))
 	rowTiles := (i1 - i0 + mr - 1) / mr
 	colTiles := (j1 - j0 + nr - 1) / nr
-	// op(A) is copied into zero-padded mr-row panels (p-major) when more
-	// than one column tile reads it, and always for a last partial tile.
-	packA := colTiles > 1
+	// op(A) is copied into zero-padded mr-row panels (p-major) when
+	// packAMin or more column tiles read it, and always for a last
+	// partial row tile.
+	packA := colTiles >= packAMin
 	kcm := min(kc, k)
 	var ap, bp, tile *scratch[T]
 	if packA {
