@@ -1,10 +1,11 @@
 // Package blas selects the BLAS that Gorgonia, tensor and this project's own
 // ops use. Importing it (graph does) is enough.
 //
-// The default build uses gonum's pure-Go BLAS and needs no C library. Built
-// with -tags openblas, it switches everything to OpenBLAS through
-// gonum.org/v1/netlib (cgo, Debian package libopenblas-dev): about five
-// times faster on the book's shapes.
+// The default build uses this project's own matrix product in Go assembly
+// (package internal/kernels, see own.go) for Sgemm and Dgemm, and gonum's
+// pure Go for the other routines: it needs no C library. Built with -tags
+// openblas, it switches everything to OpenBLAS through gonum.org/v1/netlib
+// (cgo, Debian package libopenblas-dev).
 package blas
 
 import (
@@ -13,18 +14,18 @@ import (
 )
 
 // Name says which BLAS is in use, for logs and benchmark reports.
-var Name = "gonum (pure Go)"
+var Name = "gonum (pure Go)" // until a build's init sets it
 
 // SplitGemm tells ops to cut their large products into blocks and run them
 // with RunParts. The openblas build sets it (OpenBLAS runs on one thread,
-// the blocks on a pool of C threads; see openblas.go for why); gonum's BLAS
-// spreads a product over GOMAXPROCS goroutines itself, so the default build
+// the blocks on a pool of C threads; see openblas.go for why); the default
+// build's kernels split a large product into fixed blocks themselves, so it
 // does not. Tests turn it on in both builds to check the split code paths.
 var SplitGemm = false
 
 // Threads is the number of threads a split product runs on (the caller and
-// the openblas build's pool), or 0 for gonum, which decides per product, up
-// to GOMAXPROCS.
+// the openblas build's pool), or 0 in the default build, whose kernels
+// split a product over package par's goroutines.
 var Threads = 0
 
 // Call is one product C = op(A) op(B) + Beta*C of row-major matrices, op

@@ -151,9 +151,28 @@ func Range(n, minBlock int, f func(i, lo, hi int)) {
 	Do(parts, func(i int) { f(i, n*i/parts, n*(i+1)/parts) })
 }
 
+// DoIfFree is Do, except that while another Do runs (DoIfFree called from
+// one of its parts, say, as a BLAS call inside a split product is), it
+// runs every part on the caller instead of waiting for the pool.
+func DoIfFree(n int, f func(i int)) {
+	q := p
+	if n <= 1 || q.workers == 1 || !q.mu.TryLock() {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	defer q.mu.Unlock()
+	q.doLocked(n, f)
+}
+
 func (q *pool) do(n int, f func(int)) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.doLocked(n, f)
+}
+
+func (q *pool) doLocked(n int, f func(int)) {
 	start := time.Now()
 	if !q.gain.Share() {
 		for i := 0; i < n; i++ {

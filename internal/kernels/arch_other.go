@@ -1,0 +1,6 @@
+//go:build !amd64
+
+package kernels
+
+// archPaths: only the portable Go kernels off amd64.
+func archPaths() []kernelSet { return nil }
