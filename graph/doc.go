@@ -1,18 +1,33 @@
-// Package graph holds unroll's Gorgonia building blocks: the custom
-// operators the book's RNN needs and that Gorgonia v0.9.18 lacks or gets
-// wrong (a numerically stable softmax cross-entropy, a row-bias add), and the
-// unrolling of a recurrent cell over a fixed number of time steps into one
-// expression graph whose gradients come from Gorgonia's symbolic
-// differentiation (G.Grad) and run on a TapeMachine.
+// Package graph unrolls a language model over a fixed number of time steps
+// into one Gorgonia expression graph, compiled once into a TapeMachine and
+// run for every minibatch. The model's equations are written in Gorgonia's
+// own ops, and G.Grad derives every gradient.
 //
-// A model (see package models) implements Cell. Unroll turns it into a
-// compiled graph for one (batch, steps) pair, built once and reused for every
-// minibatch:
+// A Cell is one time step written as the book writes it, like PyTorch's
+// nn.RNNCell(input, hx): it maps X_t (batch, inputs) and the previous state
+// to H_t and the next state, with Expr (G.Mul, G.Add, G.HadamardProd,
+// G.Tanh, G.Sigmoid, G.Rectify and AddBias). Package models holds the
+// book's cells and composes any cell into a Model: layers, stacks,
+// bidirectional layers and the output layer. Unroll feeds the token ids as
+// one-hot rows X_1..X_T, runs Model.Forward from the initial state, stacks
+// the hidden outputs of all steps, applies Model.Output and, for training,
+// the mean softmax cross-entropy and its symbolic gradients:
 //
-//	u, err := graph.Unroll(rnn, graph.Config{Batch: 32, Steps: 35, Loss: true})
+//	u, err := graph.Unroll(lm, graph.Config{Batch: 32, Steps: 35, Loss: true})
 //	loss, err := u.Run(x, y, state) // x, y time-major token ids
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.
+// Parameters are looked up by name (Vars); Unroll refuses a parameter
+// named like one of the graph's own nodes (X_t, Y, O, loss, the initial
+// states), which Gorgonia would silently merge.
+//
+// The few operators of this package are what Gorgonia v0.9.18 lacks or
+// gets wrong, each with its own finite-difference test: a numerically
+// stable softmax cross-entropy (Gorgonia's SoftMax returns NaN for float32
+// logits near 88), StackRows (the gradient of G.Concat on axis 0 is wrong
+// past about 256 rows) and AddBias (G.BroadcastAdd materialises the
+// repeated bias on every step). They keep their output buffers from one
+// run to the next.
 //
 // DOT draws an unrolled graph for graphviz as a person reads it: the
 // forward pass over the time steps like the book's figure, one cluster per
@@ -20,25 +35,13 @@
 // backward pass, or many steps summarised. ModelDOT and Render serve
 // notebooks, WriteDOTFile commands. When the machine fails, Run returns a
 // MachineError naming a DOT file of the failing node's neighbourhood.
+//
 // # Speed
 //
-// The RNN's time step is one op, RNNStep: the one-hot product X_t W_xh is
-// a gather of rows, the bias is written with it, H_{t-1} W_hh is added by
-// one BLAS call and tanh is applied in place. Its gradient computes each
-// step's data gradient, and the weight gradients of all steps at once from
-// the sequence's first step: W_hh's is one op over all T*B rows (the BLAS
-// accumulates the steps' products in place) instead of T products summed
-// by Gorgonia's Add nodes. The output layer is one op (Linear) over all
-// T*B rows.
-//
-// Every op of this package keeps its output tensor from one run to the
-// next (Gorgonia's TapeMachine.Reset drops register values, so ops that
-// use the value they are offered re-allocate it on every minibatch).
-// Matrix products go to the BLAS the build selects, which spreads each over
-// the cores: gonum's pure Go by default, OpenBLAS with -tags openblas (one
-// thread per core; see BLAS, Cores and docs/performance.md). In the pure-Go
-// build large elementwise passes are also split over the cores (package
-// internal/par), in blocks that do not depend on the scheduling; the
-// openblas build runs them on the caller, with AVX2 loops in C. Either way
-// a run is reproducible bit for bit on one machine.
+// Matrix products, Gorgonia's and this package's alike, run on the BLAS
+// the build installs with G.Use: this project's own SIMD kernels
+// (internal/kernels, AVX-512 or AVX2 chosen at run time, a portable Go
+// fallback) by default, OpenBLAS with -tags openblas. Large products are
+// split into fixed blocks over the cores, so a run is reproducible bit for
+// bit on one machine.
 package graph
