@@ -176,8 +176,9 @@ type PreprocessStats struct {
 	// for Book, every letter outside a-z, such as ä or é.
 	DroppedLetters int
 	// TopDropped are the most frequent dropped characters (at most 8),
-	// most frequent first, ties by code point.
-	TopDropped []RuneCount
+	// most frequent first, ties by code point; TopLetters the same for the
+	// dropped letters alone.
+	TopDropped, TopLetters []RuneCount
 }
 
 // Stats returns what p does to text (see PreprocessStats).
@@ -201,15 +202,26 @@ func (p Preprocess) Stats(text []byte) PreprocessStats {
 			}
 		}
 	}
+	var letters []RuneCount
 	for r, n := range dropped {
 		s.TopDropped = append(s.TopDropped, RuneCount{r, n})
+		if unicode.IsLetter(r) {
+			letters = append(letters, RuneCount{r, n})
+		}
 	}
-	sort.Slice(s.TopDropped, func(i, j int) bool {
-		a, b := s.TopDropped[i], s.TopDropped[j]
+	s.TopDropped, s.TopLetters = top(s.TopDropped, 8), top(letters, 8)
+	return s
+}
+
+// top sorts counts, most frequent first and ties by code point, and
+// returns the first n at most.
+func top(counts []RuneCount, n int) []RuneCount {
+	sort.Slice(counts, func(i, j int) bool {
+		a, b := counts[i], counts[j]
 		return a.Count > b.Count || a.Count == b.Count && a.Rune < b.Rune
 	})
-	if len(s.TopDropped) > 8 {
-		s.TopDropped = s.TopDropped[:8]
+	if len(counts) > n {
+		counts = counts[:n]
 	}
-	return s
+	return counts
 }

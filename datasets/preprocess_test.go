@@ -65,6 +65,9 @@ func TestPreprocessStats(t *testing.T) {
 	if got := fmt.Sprint(s.TopDropped[:3]); got != "[{46 2} {56 2} {223 2}]" { // '.', '8', 'ß'
 		t.Errorf("book: top dropped %s", got)
 	}
+	if got := fmt.Sprint(s.TopLetters[:3]); got != "[{223 2} {228 2} {945 2}]" { // ß, ä, α (twice each)
+		t.Errorf("book: top dropped letters %s", got)
+	}
 	u := Unicode.Stats([]byte(german))
 	if u.DroppedLetters != 0 || u.Dropped != 7 || u.Kept != s.Kept+14 {
 		t.Errorf("unicode: dropped %d (letters %d), kept %d; want 7 (0), %d", u.Dropped, u.DroppedLetters, u.Kept, s.Kept+14)
