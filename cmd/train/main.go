@@ -17,6 +17,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,6 +69,10 @@ func commandName(arg0 string) string {
 type options struct {
 	data, corpus      string
 	maxTokens         int
+	tokens            string // -tokens, -preprocess, -min-freq: see text.go
+	preprocess        string
+	minFreq           int
+	prefix            string
 	model, activation string
 	hiddens           int
 	train             train.Config
@@ -97,7 +102,10 @@ func flags(o *options) *pflag.FlagSet {
 	data := pflag.NewFlagSet("data", pflag.ContinueOnError)
 	data.StringVar(&o.corpus, "corpus", "auto", "text to train on: auto (The Time Machine, else Newton's Opticks from GOROOT), timemachine, opticks")
 	data.StringVar(&o.data, "data", "", "train on this local text file instead of -corpus")
-	data.IntVar(&o.maxTokens, "max-tokens", datasets.DefaultMaxTokens, "use only the first N characters (<= 0: all)")
+	data.IntVar(&o.maxTokens, "max-tokens", datasets.DefaultMaxTokens, "use only the first N tokens (characters, or words with -tokens word; <= 0: all)")
+	data.StringVar(&o.tokens, "tokens", "char", "char (the chapter's language model) or word (the book's tokenize(lines, 'word'))")
+	data.StringVar(&o.preprocess, "preprocess", "book", "book (the book's: letters a-z lower-cased, everything else a space); unicode (the letters of every script, lower-cased); raw (the text as it is)")
+	data.IntVar(&o.minFreq, "min-freq", 0, "tokens seen fewer times are left out of the vocabulary and read as <unk> (the book's Vocab min_freq)")
 
 	model := pflag.NewFlagSet("model", pflag.ContinueOnError)
 	model.StringVar(&o.model, "model", "rnn", "rnn (hidden state) or mlp (no state, the section's baseline)")
@@ -131,6 +139,7 @@ func flags(o *options) *pflag.FlagSet {
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
+	book.StringVar(&o.prefix, "prefix", "", "the prompt of the predictions (default: \"time traveller\" on The Time Machine, else the text's first words)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
 	book.StringVar(&o.progress, "progress", "auto", "auto (a progress bar on a terminal, else one line per epoch), bar, or lines")
 	book.StringVar(&o.metrics, "metrics", "", "write one JSON line per epoch to this file")
@@ -224,7 +233,7 @@ func signalOf(ctx context.Context) (string, int) {
 func interrupted(ctx context.Context, o *options, tr *train.Trainer, out *outputs) error {
 	sig, code := signalOf(ctx)
 	k, _ := tr.Interrupted()
-	where := fmt.Sprintf("in epoch %d after %d minibatches", tr.EpochsDone()+1, k)
+	where := fmt.Sprintf("in epoch %d after %s", tr.EpochsDone()+1, plural(k, "minibatch", "minibatches"))
 	if k == 0 {
 		where = fmt.Sprintf("after epoch %d", tr.EpochsDone())
 	}
@@ -333,6 +342,9 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err != nil {
 		return "", 0, usageError{err}
 	}
+	if _, err := o.textOptions(); err != nil {
+		return "", 0, usageError{err}
+	}
 	if o.model != "rnn" && o.model != "mlp" {
 		return "", 0, usageError{fmt.Errorf("unknown -model %q: use rnn or mlp", o.model)}
 	}
@@ -370,7 +382,13 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	printConfig(stdout, o)
+	copts, _ := o.textOptions() // checked by o.check
+	// Everything up to the first epoch is checked before anything is
+	// printed: the report waits in head, so that a bad input gets its one
+	// line alone.
+	realStdout := stdout
+	var head bytes.Buffer
+	stdout = &head
 	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
 	if err != nil {
 		return err
@@ -378,9 +396,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if notice != "" {
 		fmt.Fprintln(stderr, notice)
 	}
-	corpus, err := datasets.LoadCorpus(text, name, datasets.Char, o.maxTokens)
+	corpus, err := datasets.NewCorpus(text, name, copts)
 	if err != nil {
 		return err
+	}
+	prefixes := []string{o.prefix}
+	if o.prefix == "" {
+		prefixes = defaultPrefixes(text, corpus)
+		o.prefix = prefixes[0] // recorded in the checkpoints' settings: cmd/sample's default
 	}
 	if err := o.checkMemory(corpus.Vocab.Len()); err != nil {
 		return err
@@ -406,15 +429,25 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
-		corpus.Name, len(corpus.Lines), corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
+	pred := predictor{gen: gen, c: corpus, n: 50, note: stderr}
+	if err := pred.checkPrefixes(prefixes); err != nil {
+		return err
+	}
+	printConfig(stdout, o)
+	unit := "characters"
+	if copts.Tokens == datasets.Word {
+		unit = "words"
+	}
+	fmt.Fprintf(stdout, "corpus %s: %d lines, %d %s, %d used, vocab %d\n",
+		corpus.Name, len(corpus.Lines), corpus.FullLen, unit, len(corpus.IDs), corpus.Vocab.Len())
+	fmt.Fprintln(stdout, textSummary(corpus))
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
 			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
 		}
 		b, nb, n := tr.ValidationShape()
-		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %d minibatches of %d x %d, every %d epochs\n",
-			len(valIDs), o.valFrac, len(corpus.IDs), n, nb, b, o.train.NumSteps, max(o.train.ValEvery, 1))
+		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %s of %d x %d, %s\n",
+			len(valIDs), o.valFrac, len(corpus.IDs), n, plural(nb, "minibatch", "minibatches"), b, o.train.NumSteps, every(o.train.ValEvery))
 	}
 	info, err := runInfo(o, m, corpus, len(trainIDs), len(valIDs))
 	if err != nil {
@@ -444,15 +477,19 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 		}
 	}
 
-	out, err := newOutputs(o, tr, info, stdout)
+	out, err := newOutputs(o, tr, info, realStdout)
 	if err != nil {
 		return err
 	}
-	prefixes := []string{"time traveller", "traveller"}
+	stdout = realStdout
+	if _, err := head.WriteTo(stdout); err != nil {
+		return err
+	}
+	out.startBar(o)
 	var speeds []float64
 	speed := train.HookFunc(func(s train.EpochStats) error { speeds = append(speeds, s.TokensPerSec); return nil })
 	tr.Hooks = append(tr.Hooks, speed)
-	tr.Hooks = append(tr.Hooks, out.hooks(o, gen, corpus.Vocab, prefixes[0])...)
+	tr.Hooks = append(tr.Hooks, out.hooks(o, pred.hook(o.predictEvery, out.printer, prefixes[:1]))...)
 	last, err := tr.Run(ctx)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -470,14 +507,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if r := tr.StopReason(); r != "" {
 		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
 	}
-	fmt.Fprintf(stdout, "median %.1f tokens/sec over the %d epochs of this run\n", median(speeds), len(speeds))
-	if s := graph.Sharing(); s.Solo > 0 {
-		fmt.Fprintf(stdout, "split work: %d jobs shared over %d cores, %d run on one core while sharing did not pay (%d pauses)\n",
-			s.Shared, graph.Cores(), s.Solo, s.Pauses)
+	over := fmt.Sprintf("the %d epochs", len(speeds))
+	if len(speeds) == 1 {
+		over = "the one epoch"
 	}
+	fmt.Fprintf(stdout, "median %.1f tokens/sec over %s of this run\n", median(speeds), over)
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
 	for _, p := range prefixes {
-		s, err := gen.PredictChars(corpus.Vocab, p, 50)
+		s, err := pred.predict(p)
 		if err != nil {
 			return err
 		}
@@ -507,4 +544,20 @@ func median(xs []float64) float64 {
 		return s[n/2]
 	}
 	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// plural is "1 one" or "n many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// every is "every epoch" or "every n epochs".
+func every(n int) string {
+	if n <= 1 {
+		return "every epoch"
+	}
+	return fmt.Sprintf("every %d epochs", n)
 }
