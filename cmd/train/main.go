@@ -438,8 +438,8 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	if copts.Tokens == datasets.Word {
 		unit = "words"
 	}
-	fmt.Fprintf(stdout, "corpus %s: %d lines, %d %s, %d used, vocab %d\n",
-		corpus.Name, len(corpus.Lines), corpus.FullLen, unit, len(corpus.IDs), corpus.Vocab.Len())
+	fmt.Fprintf(stdout, "corpus %s: %s, %d %s, %d used, vocab %d\n",
+		corpus.Name, plural(len(corpus.Lines), "line", "lines"), corpus.FullLen, unit, len(corpus.IDs), corpus.Vocab.Len())
 	fmt.Fprintln(stdout, textSummary(corpus))
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
