@@ -45,25 +45,15 @@ func main() {
 	// checkpoint is saved (with -checkpoint) and the exit status is 130 or
 	// 143. A second signal ends the process at once.
 	ctx, stop := cli.SignalContext(context.Background())
-	progName = commandName(os.Args[0])
+	progName = relaunch(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// progName is how the command was started, for the resume command line it
-// prints on an interrupt.
+// progName is how to start this program again, shell-quoted, for the
+// command line it prints on an interrupt (see relaunch).
 var progName = "train"
-
-// commandName returns how to start this program again: "go run
-// ./cmd/train" when it was built by go run, else the path it was started
-// by.
-func commandName(arg0 string) string {
-	if strings.Contains(arg0, "go-build") {
-		return "go run ./cmd/train"
-	}
-	return arg0
-}
 
 // options are the command's flags, with the book's defaults.
 type options struct {
@@ -285,7 +275,7 @@ func failed(err error, o *options, out *outputs) error {
 // resumeCommand is the command line that continues this run: the same
 // flags, and -resume.
 func resumeCommand(args []string) string {
-	parts := []string{shellQuote(progName)}
+	parts := []string{progName}
 	hasResume := false
 	for _, a := range args {
 		if a == "-resume" || a == "--resume" || a == "-resume=true" || a == "--resume=true" {
