@@ -4,16 +4,19 @@
 //
 //	go run ./cmd/train -steps 35
 //	go run ./cmd/train -model mlp -epochs 50 -data my.txt
-//	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint ckpt -metrics m.jsonl -plot ppl.png
-//	go run ./cmd/train -checkpoint ckpt -resume -epochs 1000
+//	go run ./cmd/train -data german.txt -preprocess unicode -prefix "Es war"
+//	go run ./cmd/train -tokens word -min-freq 2 -max-tokens 0 -hiddens 256
+//	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint runs/ckpt -metrics runs/m.jsonl -plot runs/ppl.png
+//	go run ./cmd/train -checkpoint runs/ckpt -resume -epochs 1000
 //
-// It prints the effective configuration first. With -checkpoint DIR it
-// saves checkpoints (see package train) that -resume continues exactly and
-// that cmd/sample and cmd/inspect read. Every flag, the text and every
-// output path are checked before the first epoch. SIGINT or SIGTERM lets
-// the minibatch finish, saves a checkpoint of that point (with
-// -checkpoint), prints the command that continues the run and exits with
-// 130 or 143. docs/errors.md lists every bad input and what it prints.
+// It checks every flag, the text and every output path, then prints the
+// effective configuration, the corpus and a line saying what the
+// preprocessing dropped. With -checkpoint DIR it saves checkpoints (see
+// package train) that -resume continues exactly and that cmd/sample and
+// cmd/inspect read. SIGINT or SIGTERM lets the minibatch finish, saves a
+// checkpoint of that point (with -checkpoint), prints a command that
+// continues the run (pasteable, also under go run) and exits with 130 or
+// 143. docs/errors.md lists every bad input and what it prints.
 package main
 
 import (
