@@ -198,14 +198,20 @@ func hyper(h map[string]float64) string {
 	return strings.Join(out, ", ")
 }
 
-// showVocab lists the tokens, quoting the space.
+// showVocab lists the tokens, quoting the space; only the first 60 of a
+// larger vocabulary.
 func showVocab(v []string) string {
-	out := make([]string, len(v))
+	const most = 60 // a word vocabulary has thousands: show its start
+	out := make([]string, 0, min(len(v), most)+1)
 	for i, t := range v {
+		if i == most {
+			out = append(out, fmt.Sprintf("... (%d more)", len(v)-most))
+			break
+		}
 		if strings.TrimSpace(t) == "" {
 			t = fmt.Sprintf("%q", t)
 		}
-		out[i] = t
+		out = append(out, t)
 	}
 	return strings.Join(out, " ")
 }
