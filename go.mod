@@ -1,6 +1,6 @@
 module github.com/unroll/unroll
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/awalterschulze/gographviz v2.0.3+incompatible

@@ -25,6 +25,17 @@ type Corpus struct {
 	NumLines int
 	// Name names the text in messages (usually its path).
 	Name string
+	// Options are the choices the corpus was made with.
+	Options CorpusOptions
+	// Stats says what the preprocessing dropped from the whole text.
+	Stats PreprocessStats
+	// Unknown is the number of tokens of the whole text that the
+	// vocabulary does not hold (rarer than MinFreq), read as "<unk>";
+	// UnknownTypes is the number of distinct such tokens.
+	Unknown, UnknownTypes int
+	// SHA1 is the hex SHA-1 of the text's bytes (DefaultSHA1 for the
+	// book's The Time Machine).
+	SHA1 string
 }
 
 // LoadCorpus cleans, tokenizes and indexes text the way the book's
@@ -35,33 +46,77 @@ type Corpus struct {
 // max_tokens > 0); the book's chapter 8 value is DefaultMaxTokens.
 //
 // name identifies the text in errors. LoadCorpus fails if text is empty or
-// holds no ASCII letter at all.
+// holds no ASCII letter at all. It is NewCorpus with the book's
+// preprocessing and no minimum frequency.
 func LoadCorpus(text []byte, name string, kind TokenKind, maxTokens int) (*Corpus, error) {
+	return NewCorpus(text, name, CorpusOptions{Tokens: kind, MaxTokens: maxTokens})
+}
+
+// CorpusOptions choose how NewCorpus turns text into tokens. The zero
+// value is the book's chapter 8 pipeline without the cut: characters, the
+// book's preprocessing, every token in the vocabulary.
+type CorpusOptions struct {
+	// Tokens is the book's token argument of tokenize: Char or Word.
+	Tokens TokenKind
+	// Preprocess cleans every line first (Book, Unicode or Raw).
+	Preprocess Preprocess
+	// MinFreq is the book's Vocab min_freq: tokens occurring fewer times
+	// are left out of the vocabulary and read as "<unk>". <= 1 keeps all.
+	MinFreq int
+	// MaxTokens cuts the id list to its first MaxTokens entries after the
+	// vocabulary is built; <= 0: no cut.
+	MaxTokens int
+}
+
+// NewCorpus is LoadCorpus with a choice of tokens, preprocessing and
+// minimum frequency (see CorpusOptions). It also counts what the
+// preprocessing dropped and how many tokens became "<unk>" (Corpus.Stats,
+// Corpus.Unknown).
+func NewCorpus(text []byte, name string, o CorpusOptions) (*Corpus, error) {
 	if len(text) == 0 {
 		return nil, fmt.Errorf("datasets: %s is empty: pass a non-empty text file with -data", name)
 	}
-	if kind != Char && kind != Word {
-		return nil, fmt.Errorf("datasets: unknown token kind %d: use char or word", int(kind))
+	if o.Tokens != Char && o.Tokens != Word {
+		return nil, fmt.Errorf("datasets: unknown token kind %d: use char or word", int(o.Tokens))
 	}
-	lines := splitLines(text)
-	tokens := Tokenize(lines, kind)
-	vocab := NewVocab(tokens, 0, nil)
+	if o.Preprocess < Book || o.Preprocess > Raw {
+		return nil, fmt.Errorf("datasets: unknown preprocessing %d: use book, unicode or raw", int(o.Preprocess))
+	}
+	lines := splitLinesWith(text, o.Preprocess)
+	tokens := Tokenize(lines, o.Tokens)
+	vocab := NewVocab(tokens, o.MinFreq, nil)
 	n := 0
 	for _, line := range tokens {
 		n += len(line)
 	}
 	if n == 0 {
-		return nil, fmt.Errorf("datasets: %s has no letters A-Z or a-z (only letters are kept): pass an English text file with -data", name)
-	}
-	ids := make([]int, 0, n)
-	for _, line := range tokens {
-		for _, t := range line {
-			ids = append(ids, vocab.ID(t))
+		switch o.Preprocess {
+		case Book:
+			return nil, fmt.Errorf("datasets: %s has no letters A-Z or a-z (only letters are kept): pass an English text file with -data", name)
+		case Unicode:
+			return nil, fmt.Errorf("datasets: %s has no letters (only letters are kept): pass a text file with -data", name)
+		default:
+			return nil, fmt.Errorf("datasets: %s has no %s tokens: pass a text file with -data", name, o.Tokens)
 		}
 	}
-	c := &Corpus{Lines: lines, Vocab: vocab, IDs: ids, FullLen: n, NumLines: len(lines), Name: name}
-	if maxTokens > 0 && maxTokens < n {
-		c.IDs = ids[:maxTokens:maxTokens]
+	ids := make([]int, 0, n)
+	unknown := map[string]bool{}
+	c := &Corpus{Lines: lines, Vocab: vocab, FullLen: n, NumLines: len(lines), Name: name, Options: o,
+		Stats: o.Preprocess.Stats(text), SHA1: sha1Hex(text)}
+	for _, line := range tokens {
+		for _, t := range line {
+			id := vocab.ID(t)
+			if id == 0 {
+				c.Unknown++
+				unknown[t] = true
+			}
+			ids = append(ids, id)
+		}
+	}
+	c.UnknownTypes = len(unknown)
+	c.IDs = ids
+	if o.MaxTokens > 0 && o.MaxTokens < n {
+		c.IDs = ids[:o.MaxTokens:o.MaxTokens]
 	}
 	return c, nil
 }

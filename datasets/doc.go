@@ -12,6 +12,14 @@
 //	seq_data_iter_sequential     -> NewIterator(..., Sequential, ...)
 //	seq_data_iter_random         -> NewIterator(..., Random, ...)
 //
+// NewCorpus adds what the book leaves fixed: Word tokens with the Vocab's
+// min_freq, and a choice of preprocessing (Book, the default; Unicode,
+// which keeps the letters of every script; Raw, the text as it is), with
+// counts of what it dropped (PreprocessStats) and of the tokens read as
+// "<unk>"; ReadCorpus is NewCorpus streamed, with every option.
+// PrefixTokens and JoinTokens turn a prompt into tokens and
+// generated tokens back into text the same way.
+//
 // Random offsets and shuffles are drawn from PyRandom, a port of CPython's
 // random.Random, so that a Go run with seed s sees the same minibatches, in
 // the same order, as the Python reference seeded with random.seed(s).

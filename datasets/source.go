@@ -194,24 +194,24 @@ func pathCause(err error) error {
 }
 
 // Corpus returns the corpus of the text Load would return, read with
-// ReadCorpus: a -data file is streamed, so that only the first maxTokens
-// tokens (and the vocabulary's counts) are kept, whatever the file's
-// size, and ctx stops the read. notice is Load's.
-func (f *Fetcher) Corpus(ctx context.Context, src Source, dataPath string, kind TokenKind, maxTokens int) (c *Corpus, notice string, err error) {
+// ReadCorpus with the options o: a -data file is streamed, so that only
+// the first o.MaxTokens tokens (and the vocabulary's counts) are kept,
+// whatever the file's size, and ctx stops the read. notice is Load's.
+func (f *Fetcher) Corpus(ctx context.Context, src Source, dataPath string, o CorpusOptions) (c *Corpus, notice string, err error) {
 	if dataPath != "" {
 		file, err := openDataFile(dataPath)
 		if err != nil {
 			return nil, "", err
 		}
 		defer file.Close()
-		c, err := ReadCorpus(ctx, file, dataPath, kind, maxTokens)
+		c, err := ReadCorpus(ctx, file, dataPath, o)
 		return c, "", err
 	}
 	text, name, notice, err := f.Load(ctx, src, dataPath)
 	if err != nil {
 		return nil, "", err
 	}
-	c, err = ReadCorpus(ctx, bytes.NewReader(text), name, kind, maxTokens)
+	c, err = ReadCorpus(ctx, bytes.NewReader(text), name, o)
 	return c, notice, err
 }
 

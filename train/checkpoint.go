@@ -165,6 +165,11 @@ type DataInfo struct {
 	TrainTokens int     `json:"train_tokens"` // the first Tokens-ValTokens
 	ValTokens   int     `json:"val_tokens"`   // the last ValTokens
 	SHA256      string  `json:"sha256"`       // TokensSHA256 of all Tokens ids
+	// Preprocess and MinFreq are the datasets.CorpusOptions the vocabulary
+	// was built with; empty and 0 (older checkpoints) mean the book's: the
+	// "book" preprocessing and every token kept.
+	Preprocess string `json:"preprocess,omitempty"`
+	MinFreq    int    `json:"min_freq,omitempty"`
 }
 
 // TokensSHA256 returns the hex SHA-256 of token ids written as
@@ -184,7 +189,7 @@ func TokensSHA256(ids []int) string {
 // that it continues the same experiment.
 type RunInfo struct {
 	Model     ModelSpec
-	TokenKind string   // "char"
+	TokenKind string   // "char" or "word" (datasets.TokenKind); empty: "char"
 	Vocab     []string // Vocab.Tokens(): id -> token
 	Data      DataInfo
 	// Settings are the effective command-line settings, name -> value,

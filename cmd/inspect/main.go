@@ -100,7 +100,14 @@ func inspect(o *options, w io.Writer) error {
 		fmt.Fprintf(w, "data       %s: %d tokens (max-tokens %d), %d for training, %d held out (val-frac %g); token ids sha256 %.16s...\n",
 			d.Name, d.Tokens, d.MaxTokens, d.TrainTokens, d.ValTokens, d.ValFrac, d.SHA256)
 	}
-	fmt.Fprintf(w, "vocab      %d %s tokens: %s\n", len(ck.Vocab), ck.TokenKind, showVocab(ck.Vocab))
+	kind, prep := ck.TokenKind, ck.Data.Preprocess
+	if kind == "" {
+		kind = "char" // checkpoints from before -tokens
+	}
+	if prep == "" {
+		prep = "book"
+	}
+	fmt.Fprintf(w, "vocab      %d %s tokens (preprocess %s, min-freq %d): %s\n", len(ck.Vocab), kind, prep, ck.Data.MinFreq, showVocab(ck.Vocab))
 	if ck.Batch > 0 {
 		fmt.Fprintf(w, "sampler    MT19937 state, %d bytes: epoch %d started from it; it continues at minibatch %d with the saved hidden state\n", len(ck.RNGState), ck.Epoch+1, ck.Batch+1)
 	} else {
@@ -191,14 +198,20 @@ func hyper(h map[string]float64) string {
 	return strings.Join(out, ", ")
 }
 
-// showVocab lists the tokens, quoting the space.
+// showVocab lists the tokens, quoting the space; only the first 60 of a
+// larger vocabulary.
 func showVocab(v []string) string {
-	out := make([]string, len(v))
+	const most = 60 // a word vocabulary has thousands: show its start
+	out := make([]string, 0, min(len(v), most)+1)
 	for i, t := range v {
+		if i == most {
+			out = append(out, fmt.Sprintf("... (%d more)", len(v)-most))
+			break
+		}
 		if strings.TrimSpace(t) == "" {
 			t = fmt.Sprintf("%q", t)
 		}
-		out[i] = t
+		out = append(out, t)
 	}
 	return strings.Join(out, " ")
 }

@@ -1,5 +1,6 @@
 // Command sample generates text from a checkpoint written by cmd/train:
-// from a prefix, count samples of length characters each, greedy (the
+// from a prefix, count samples of length tokens each (characters, or
+// words joined by spaces for a word-level run), greedy (the
 // book's predict_ch8) or drawn with a temperature and top-k, reproducible
 // with a seed. The samples go to stdout, one per line; a header naming the
 // checkpoint goes to stderr.
@@ -16,6 +17,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -42,12 +44,12 @@ type options struct {
 func flags(o *options) *pflag.FlagSet {
 	in := pflag.NewFlagSet("input", pflag.ContinueOnError)
 	in.StringVar(&o.checkpoint, "checkpoint", "", "a checkpoint directory of cmd/train (its latest), its best file, or one epoch-NNNNNN directory")
-	in.StringVar(&o.prefix, "prefix", "time traveller", "text to start from")
+	in.StringVar(&o.prefix, "prefix", "time traveller", "text to start from (default: the prefix the training run predicted from, else \"time traveller\")")
 	in.StringVar(&o.prefixFile, "prefix-file", "", "read the prefix from this file instead")
-	in.BoolVar(&o.raw, "raw", false, "use the prefix as given; by default it is cleaned as the corpus was (letters lower-cased, other runs of characters one space)")
+	in.BoolVar(&o.raw, "raw", false, "use the prefix as given; by default it is cleaned as the corpus was (with the run's -preprocess: book or unicode lower-case letters and make other runs of characters one space)")
 
 	gen := pflag.NewFlagSet("generation", pflag.ContinueOnError)
-	gen.IntVar(&o.length, "length", 50, "characters to generate after the prefix (the book's num_preds)")
+	gen.IntVar(&o.length, "length", 50, "tokens (characters, or words for a -tokens word run) to generate after the prefix (the book's num_preds)")
 	gen.IntVar(&o.count, "count", 1, "number of samples")
 	gen.Float64Var(&o.temperature, "temperature", 1, "divide the logits by this before sampling; 0: greedy, the most likely character (the book's predict_ch8)")
 	gen.IntVar(&o.topK, "top-k", 0, "sample only among the K most likely characters; 0: all; 1: greedy")
@@ -122,18 +124,26 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 		}
 		prefix = string(b)
 	}
-	if !o.raw {
-		if c := cleanPrefix(prefix); c != prefix {
-			fmt.Fprintf(stderr, "prefix cleaned as the corpus was: %q (use -raw to keep it as given)\n", c)
-			prefix = c
-		}
-	}
-	if prefix == "" {
-		return usageError{fmt.Errorf("the prefix is empty: give at least one character with -prefix")}
-	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
 	if err != nil {
 		return err
+	}
+	kind, prep, err := textOf(ck)
+	if err != nil {
+		return err
+	}
+	if !fs.Changed("prefix") && o.prefixFile == "" && ck.Settings["prefix"] != "" {
+		prefix = ck.Settings["prefix"] // what the training run predicted from
+	}
+	if o.raw {
+		prep = datasets.Raw
+	} else if c := prep.CleanPrefix(prefix); c != prefix {
+		fmt.Fprintf(stderr, "prefix cleaned as the corpus was: %q (use -raw to keep it as given)\n", c)
+		prefix = c
+	}
+	toks := datasets.PrefixTokens(prefix, kind, prep)
+	if len(toks) == 0 {
+		return usageError{fmt.Errorf("the prefix is empty: give at least one %s with -prefix", map[datasets.TokenKind]string{datasets.Char: "character", datasets.Word: "word"}[kind])}
 	}
 	m, err := ck.NewModel()
 	if err != nil {
@@ -144,9 +154,9 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 		return err
 	}
 	var unknown []string
-	for _, r := range prefix {
-		if vocab.ID(string(r)) == 0 && !strings.Contains(strings.Join(unknown, ""), string(r)) {
-			unknown = append(unknown, string(r))
+	for _, t := range toks {
+		if vocab.ID(t) == 0 && t != datasets.Unknown && !slices.Contains(unknown, t) {
+			unknown = append(unknown, t)
 		}
 	}
 	if len(unknown) > 0 {
@@ -164,11 +174,15 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "%s: %s, %d hiddens, epoch %d%s; %s\n", ck.Path, ck.Model.Kind, ck.Model.NumHiddens, ck.Epoch, lastPerplexity(ck), how)
 	rng := rand.New(rand.NewPCG(o.seed, 0x73616d706c65)) // "sample"
 	for i := 0; i < o.count; i++ {
-		s, err := gen.SampleChars(vocab, prefix, o.length, opts, rng)
+		ids, err := gen.Sample(vocab.IDs(toks), o.length, opts, rng)
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintln(stdout, s); err != nil {
+		out := make([]string, len(ids))
+		for i, id := range ids {
+			out[i] = vocab.Token(id)
+		}
+		if _, err := fmt.Fprintln(stdout, datasets.JoinTokens(out, kind)); err != nil {
 			return err
 		}
 	}
@@ -222,27 +236,21 @@ func lastPerplexity(ck *train.Checkpoint) string {
 	return out
 }
 
-// cleanPrefix applies the corpus preprocessing (datasets.CleanLine)
-// without its strip: letters are lower-cased and every run of other
-// characters becomes one space, so a prefix may end in a space.
-func cleanPrefix(s string) string {
-	var b strings.Builder
-	space := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z':
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		default:
-			if !space {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
+// textOf returns how the checkpoint's run tokenized and preprocessed its
+// text; a checkpoint that does not say (written before the choice
+// existed) used characters and the book's preprocessing.
+func textOf(ck *train.Checkpoint) (datasets.TokenKind, datasets.Preprocess, error) {
+	kind := datasets.Char
+	if ck.TokenKind != "" {
+		k, err := datasets.ParseTokenKind(ck.TokenKind)
+		if err != nil {
+			return 0, 0, fmt.Errorf("checkpoint %s: token kind %q: write it with this version of cmd/train", ck.Path, ck.TokenKind)
 		}
-		space = false
-		b.WriteByte(c)
+		kind = k
 	}
-	return b.String()
+	prep, err := datasets.ParsePreprocess(ck.Data.Preprocess)
+	if err != nil {
+		return 0, 0, fmt.Errorf("checkpoint %s: preprocessing %q: write it with this version of cmd/train", ck.Path, ck.Data.Preprocess)
+	}
+	return kind, prep, nil
 }

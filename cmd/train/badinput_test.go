@@ -131,8 +131,8 @@ func TestLongSingleLine(t *testing.T) {
 	code, out, errOut := runCmd("-data", p, "-hiddens", "8", "-batch", "2", "-steps", "5", "-epochs", "1", "-predict-every", "0")
 	// 35000 repeats of 59 characters, less the final space that the
 	// preprocessing strips.
-	if code != 0 || errOut != "" || !strings.Contains(out, "1 lines, 2064999 characters, 10000 used") {
+	if code != 0 || errOut != "" || !strings.Contains(out, "1 line, 2064999 characters, 10000 used") {
 		t.Errorf("exit %d, stderr %q\n%s", code, errOut, out)
 	}
-	clitest.Documented(t, "train", "very long single line", 0, "1 lines, 2064999 characters")
+	clitest.Documented(t, "train", "very long single line", 0, "1 line, 2064999 characters")
 }

@@ -120,7 +120,7 @@ func TestOutputs(t *testing.T) {
 	if _, err := png.Decode(f); err != nil {
 		t.Errorf("-plot: %v", err)
 	}
-	for _, want := range []string{"ppl ", "val ", "tok/s", "3/3", "    time traveller", "plot: " + plot} {
+	for _, want := range []string{"ppl ", "val ", "tok/s", "3/3", "    the time traveller", "plot: " + plot} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%q", want, out)
 		}

@@ -4,19 +4,25 @@
 //
 //	go run ./cmd/train -steps 35
 //	go run ./cmd/train -model mlp -epochs 50 -data my.txt
-//	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint ckpt -metrics m.jsonl -plot ppl.png
-//	go run ./cmd/train -checkpoint ckpt -resume -epochs 1000
+//	go run ./cmd/train -data german.txt -preprocess unicode -prefix "Es war"
+//	go run ./cmd/train -tokens word -min-freq 2 -max-tokens 0 -hiddens 256
+//	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint runs/ckpt -metrics runs/m.jsonl -plot runs/ppl.png
+//	go run ./cmd/train -checkpoint runs/ckpt -resume -epochs 1000
 //
-// It prints the effective configuration first. With -checkpoint DIR it
-// saves checkpoints (see package train) that -resume continues exactly and
-// that cmd/sample and cmd/inspect read. Every flag, the text and every
-// output path are checked before the first epoch. SIGINT, SIGTERM, SIGHUP
-// or SIGQUIT lets the minibatch finish, saves a checkpoint of that point
-// (with -checkpoint), prints the command that continues the run and exits
-// with 128 + the signal's number (130, 143, 129, 131). docs/errors.md lists every bad input and what it prints.
+// It checks every flag, the text and every output path, then prints the
+// effective configuration, the corpus and a line saying what the
+// preprocessing dropped (before the graph is compiled). With -checkpoint
+// DIR it saves checkpoints (see package train) that -resume continues
+// exactly and that cmd/sample and cmd/inspect read. SIGINT, SIGTERM,
+// SIGHUP or SIGQUIT lets the minibatch finish, saves a checkpoint of that
+// point (with -checkpoint), prints a command that continues the run
+// (pasteable, also under go run) and exits with 128 + the signal's number
+// (130, 143, 129, 131). docs/errors.md lists every bad input and what it
+// prints.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -45,30 +51,24 @@ func main() {
 	// training (reading the text, compiling the graph) the run ends at
 	// once. A second signal ends the process at once.
 	ctx, stop := cli.SignalContext(context.Background())
-	progName = commandName(os.Args[0])
+	progName = relaunch(os.Args[0])
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
-// progName is how the command was started, for the resume command line it
-// prints on an interrupt.
+// progName is how to start this program again, shell-quoted, for the
+// command line it prints on an interrupt (see relaunch).
 var progName = "train"
-
-// commandName returns how to start this program again: "go run
-// ./cmd/train" when it was built by go run, else the path it was started
-// by.
-func commandName(arg0 string) string {
-	if strings.Contains(arg0, "go-build") {
-		return "go run ./cmd/train"
-	}
-	return arg0
-}
 
 // options are the command's flags, with the book's defaults.
 type options struct {
 	data, corpus      string
 	maxTokens         int
+	tokens            string // -tokens, -preprocess, -min-freq: see text.go
+	preprocess        string
+	minFreq           int
+	prefix            string
 	model, activation string
 	hiddens           int
 	layers            int
@@ -102,7 +102,10 @@ func flags(o *options) *pflag.FlagSet {
 	data := pflag.NewFlagSet("data", pflag.ContinueOnError)
 	data.StringVar(&o.corpus, "corpus", "auto", "text to train on: auto (The Time Machine, else Newton's Opticks from GOROOT), timemachine, opticks")
 	data.StringVar(&o.data, "data", "", "train on this local text file instead of -corpus")
-	data.IntVar(&o.maxTokens, "max-tokens", datasets.DefaultMaxTokens, "use only the first N characters (<= 0: all)")
+	data.IntVar(&o.maxTokens, "max-tokens", datasets.DefaultMaxTokens, "use only the first N tokens (characters, or words with -tokens word; <= 0: all)")
+	data.StringVar(&o.tokens, "tokens", "char", "char (the chapter's language model) or word (the book's tokenize(lines, 'word'))")
+	data.StringVar(&o.preprocess, "preprocess", "book", "book (the book's: letters a-z lower-cased, everything else a space); unicode (the letters of every script, lower-cased); raw (the text as it is)")
+	data.IntVar(&o.minFreq, "min-freq", 0, "tokens seen fewer times are left out of the vocabulary and read as <unk> (the book's Vocab min_freq)")
 
 	model := pflag.NewFlagSet("model", pflag.ContinueOnError)
 	model.StringVar(&o.model, "model", "rnn", "the cell: "+strings.Join(models.Kinds(), ", ")+" (rnn: 8.5, gru: 9.1, lstm: 9.2, mlp: no state, the section's baseline)")
@@ -140,6 +143,7 @@ func flags(o *options) *pflag.FlagSet {
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
 	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
+	book.StringVar(&o.prefix, "prefix", "", "the prompt of the predictions (default: \"time traveller\" on The Time Machine, else the text's first words)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
 	book.StringVar(&o.progress, "progress", "auto", "auto (a progress bar on a terminal, else one line per epoch), bar, or lines")
 	book.StringVar(&o.metrics, "metrics", "", "write one JSON line per epoch to this file")
@@ -231,7 +235,7 @@ func signalOf(ctx context.Context) (string, int) {
 func interrupted(ctx context.Context, o *options, tr *train.Trainer, out *outputs) error {
 	sig, code := signalOf(ctx)
 	k, _ := tr.Interrupted()
-	where := fmt.Sprintf("in epoch %d after %d minibatches", tr.EpochsDone()+1, k)
+	where := fmt.Sprintf("in epoch %d after %s", tr.EpochsDone()+1, plural(k, "minibatch", "minibatches"))
 	if k == 0 {
 		where = fmt.Sprintf("after epoch %d", tr.EpochsDone())
 	}
@@ -283,7 +287,7 @@ func failed(err error, o *options, out *outputs) error {
 // resumeCommand is the command line that continues this run: the same
 // flags, and -resume.
 func resumeCommand(args []string) string {
-	parts := []string{shellQuote(progName)}
+	parts := []string{progName}
 	hasResume := false
 	for _, a := range args {
 		if a == "-resume" || a == "--resume" || a == "-resume=true" || a == "--resume=true" {
@@ -356,6 +360,9 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	if err != nil {
 		return "", 0, usageError{err}
 	}
+	if _, err := o.textOptions(); err != nil {
+		return "", 0, usageError{err}
+	}
 	if !slices.Contains(models.Kinds(), o.model) {
 		return "", 0, usageError{fmt.Errorf("unknown -model %q: use one of the registered cells: %s", o.model, strings.Join(models.Kinds(), ", "))}
 	}
@@ -413,10 +420,16 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	printConfig(stdout, o)
-	// Streamed: only the first -max-tokens characters are kept, whatever
-	// the text's size, and a signal stops the read.
-	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, datasets.Char, o.maxTokens)
+	copts, _ := o.textOptions() // checked by o.check
+	// Every input that needs no graph is checked before anything is
+	// printed: the report waits in head, so that a bad input gets its one
+	// line alone.
+	realStdout := stdout
+	var head bytes.Buffer
+	stdout = &head
+	// Streamed: only the first -max-tokens tokens are kept, whatever the
+	// text's size, and a signal stops the read.
+	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, copts)
 	if err != nil {
 		return err
 	}
@@ -433,13 +446,32 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if n := len(corpus.IDs); o.valFrac > 0 && math.Round(o.valFrac*float64(n)) == 0 {
 		return usageError{fmt.Errorf("-val-frac %g holds no token of the %d used: raise it to at least %.2g, or set 0 to train without validation", o.valFrac, n, 1/float64(n))}
 	}
+	prefixes := []string{o.prefix}
+	if o.prefix == "" {
+		prefixes = defaultPrefixes(corpus)
+		o.prefix = prefixes[0] // recorded in the checkpoints' settings: cmd/sample's default
+	}
+	pred := predictor{c: corpus, n: 50, note: stderr}
+	if err := pred.checkPrefixes(prefixes); err != nil {
+		return err
+	}
 	mc := o.modelConfig(corpus.Vocab.Len(), act)
 	if err := o.checkMemory(mc); err != nil {
 		return err
 	}
-	// Before the graph is built: compiling a long one takes a while.
-	fmt.Fprintf(stdout, "corpus %s: %d lines, %d characters, %d used, vocab %d\n",
-		corpus.Name, corpus.NumLines, corpus.FullLen, len(corpus.IDs), corpus.Vocab.Len())
+	// Before the graph is built (compiling a long one takes a while): the
+	// configuration and the corpus.
+	printConfig(stdout, o)
+	unit := "characters"
+	if copts.Tokens == datasets.Word {
+		unit = "words"
+	}
+	fmt.Fprintf(stdout, "corpus %s: %s, %d %s, %d used, vocab %d\n",
+		corpus.Name, plural(corpus.NumLines, "line", "lines"), corpus.FullLen, unit, len(corpus.IDs), corpus.Vocab.Len())
+	fmt.Fprintln(stdout, textSummary(corpus))
+	if _, err := head.WriteTo(realStdout); err != nil {
+		return err
+	}
 	m, err := models.New(mc)
 	if err != nil {
 		return err
@@ -461,13 +493,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
+	pred.gen = gen
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
 			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
 		}
 		b, nb, n := tr.ValidationShape()
-		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %d minibatches of %d x %d, every %d epochs\n",
-			len(valIDs), o.valFrac, len(corpus.IDs), n, nb, b, o.train.NumSteps, max(o.train.ValEvery, 1))
+		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %s of %d x %d, %s\n",
+			len(valIDs), o.valFrac, len(corpus.IDs), n, plural(nb, "minibatch", "minibatches"), b, o.train.NumSteps, every(o.train.ValEvery))
 	}
 	info, err := runInfo(o, m, corpus, len(trainIDs), len(valIDs))
 	if err != nil {
@@ -495,21 +528,29 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 		if err := resume(o, tr, info, stdout); err != nil {
 			var d errDrawn
 			if errors.As(err, &d) {
+				// Only the plot was asked for: its line is the report.
+				if _, werr := head.WriteTo(realStdout); werr != nil && d.err == nil {
+					return werr
+				}
 				return d.err
 			}
 			return err
 		}
 	}
 
-	out, err := newOutputs(o, tr, info, stdout)
+	out, err := newOutputs(o, tr, info, realStdout)
 	if err != nil {
 		return err
 	}
-	prefixes := []string{"time traveller", "traveller"}
+	stdout = realStdout
+	if _, err := head.WriteTo(stdout); err != nil {
+		return err
+	}
+	out.startBar(o)
 	var speeds []float64
 	speed := train.HookFunc(func(s train.EpochStats) error { speeds = append(speeds, s.TokensPerSec); return nil })
 	tr.Hooks = append(tr.Hooks, speed)
-	tr.Hooks = append(tr.Hooks, out.hooks(o, gen, corpus.Vocab, prefixes[0])...)
+	tr.Hooks = append(tr.Hooks, out.hooks(o, pred.hook(o.predictEvery, out.printer, prefixes[:1]))...)
 	last, err := tr.Run(ctx)
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -531,14 +572,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if r := tr.StopReason(); r != "" {
 		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
 	}
-	fmt.Fprintf(stdout, "median %.1f tokens/sec over the %d epochs of this run\n", median(speeds), len(speeds))
-	if s := graph.Sharing(); s.Solo > 0 {
-		fmt.Fprintf(stdout, "split work: %d jobs shared over %d cores, %d run on one core while sharing did not pay (%d pauses)\n",
-			s.Shared, graph.Cores(), s.Solo, s.Pauses)
+	over := fmt.Sprintf("the %d epochs", len(speeds))
+	if len(speeds) == 1 {
+		over = "the one epoch"
 	}
+	fmt.Fprintf(stdout, "median %.1f tokens/sec over %s of this run\n", median(speeds), over)
 	fmt.Fprintf(stdout, "perplexity %.1f, %.1f tokens/sec on cpu\n", last.Perplexity, last.TokensPerSec)
 	for _, p := range prefixes {
-		s, err := gen.PredictChars(corpus.Vocab, p, 50)
+		s, err := pred.predict(p)
 		if err != nil {
 			return err
 		}
@@ -590,4 +631,20 @@ func whileNotInterrupted[T any](ctx context.Context, f func() (T, error)) (T, er
 		var zero T
 		return zero, ctx.Err()
 	}
+}
+
+// plural is "1 one" or "n many".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// every is "every epoch" or "every n epochs".
+func every(n int) string {
+	if n <= 1 {
+		return "every epoch"
+	}
+	return fmt.Sprintf("every %d epochs", n)
 }

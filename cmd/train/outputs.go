@@ -25,10 +25,6 @@ type outputs struct {
 
 func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer) (*outputs, error) {
 	out := &outputs{stdout: stdout, printer: stdout, tr: tr}
-	if o.progress == "bar" || o.progress == "auto" && isTerminal(stdout) {
-		out.bar = report.NewBar(stdout, tr.EpochsDone(), o.train.Epochs)
-		out.printer = out.bar.Printer()
-	}
 	// The checkpointer first: it may refuse the directory, and then the
 	// metrics file must not have been truncated yet.
 	if o.checkpoint != "" {
@@ -64,16 +60,25 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 	return out, nil
 }
 
+// startBar shows the progress bar (with -progress bar, or auto on a
+// terminal): it draws at once, so it starts after the run's first lines.
+func (out *outputs) startBar(o *options) {
+	if o.progress == "bar" || o.progress == "auto" && isTerminal(out.stdout) {
+		out.bar = report.NewBar(out.stdout, out.tr.EpochsDone(), o.train.Epochs)
+		out.printer = out.bar.Printer()
+	}
+}
+
 // hooks returns the hooks in the order they must run: early stopping last,
 // so that the epoch it stops at is still printed, recorded and saved.
-func (out *outputs) hooks(o *options, gen *train.Generator, v train.Vocab, prefix string) []train.Hook {
+func (out *outputs) hooks(o *options, predict train.Hook) []train.Hook {
 	var hs []train.Hook
 	if out.bar != nil {
 		hs = append(hs, out.bar)
 	} else {
 		hs = append(hs, train.Progress(out.stdout))
 	}
-	hs = append(hs, train.PredictEvery(o.predictEvery, out.printer, gen, v, prefix))
+	hs = append(hs, predict)
 	if out.metrics != nil {
 		hs = append(hs, train.MetricsJSON(out.metrics))
 	}

@@ -22,9 +22,10 @@ func runInfo(o *options, m graph.Model, c *datasets.Corpus, nTrain, nVal int) (t
 		return train.RunInfo{}, err
 	}
 	return train.RunInfo{
-		Model: spec, TokenKind: datasets.Char.String(), Vocab: c.Vocab.Tokens(),
+		Model: spec, TokenKind: c.Options.Tokens.String(), Vocab: c.Vocab.Tokens(),
 		Data: train.DataInfo{Name: c.Name, MaxTokens: o.maxTokens, Tokens: len(c.IDs), ValFrac: o.valFrac,
-			TrainTokens: nTrain, ValTokens: nVal, SHA256: train.TokensSHA256(c.IDs)},
+			TrainTokens: nTrain, ValTokens: nVal, SHA256: train.TokensSHA256(c.IDs),
+			Preprocess: c.Options.Preprocess.String(), MinFreq: c.Options.MinFreq},
 		Settings: o.settings(),
 	}, nil
 }
@@ -70,7 +71,7 @@ func resume(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Writer)
 	}
 	inside := ""
 	if ck.Batch > 0 {
-		inside = fmt.Sprintf(", and %d minibatches of epoch %d", ck.Batch, ck.Epoch+1)
+		inside = fmt.Sprintf(", and %s of epoch %d", plural(ck.Batch, "minibatch", "minibatches"), ck.Epoch+1)
 	}
 	fmt.Fprintf(stdout, "resumed from %s: %d of %d epochs done%s\n", ck.Path, ck.Epoch, o.train.Epochs, inside)
 	if d := differences(ck.Config, o); len(d) > 0 {
@@ -119,6 +120,9 @@ func compatible(ck *train.Checkpoint, info train.RunInfo, o *options) error {
 		{"-activation", have.Activation, want.Activation},
 		{"-optimizer", opt, ck.Solver.Name},
 		{"-max-tokens", strconv.Itoa(info.Data.MaxTokens), strconv.Itoa(ck.Data.MaxTokens)},
+		{"-tokens", info.TokenKind, orDefault(ck.TokenKind, "char")},
+		{"-preprocess", info.Data.Preprocess, orDefault(ck.Data.Preprocess, "book")},
+		{"-min-freq", strconv.Itoa(info.Data.MinFreq), strconv.Itoa(ck.Data.MinFreq)},
 		{"-val-frac", strconv.FormatFloat(info.Data.ValFrac, 'g', -1, 64), strconv.FormatFloat(ck.Data.ValFrac, 'g', -1, 64)},
 	} {
 		if f[1] != f[2] {
@@ -202,3 +206,12 @@ func orBook(init string) string {
 type errDrawn struct{ err error }
 
 func (e errDrawn) Error() string { return "drawn" }
+
+// orDefault is s, or def when s is empty (a checkpoint written before the
+// setting was recorded).
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

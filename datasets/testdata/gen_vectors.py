@@ -209,3 +209,31 @@ if len(sys.argv) > 1:
     wf = book_vocab_freqs(words)
     print('  word tokens', sum(len(l) for l in words), 'distinct', len(wf))
     print('  word token_freqs[:10]', wf[:10])
+    for mf in (0, 2, 3, 5, 10):
+        v = BookVocab(words, mf)
+        unk = sum(1 for l in words for w in l if w not in v.token_to_idx)
+        kinds = len({w for l in words for w in l if w not in v.token_to_idx})
+        print(f'  word Vocab(tokens, min_freq={mf}): len {len(v.idx_to_token)}, '
+              f'<unk> tokens {unk}, distinct {kinds}, idx_to_token[:6] {v.idx_to_token[:6]}')
+
+    # What the preprocessing drops (preprocess_test.go: TestPreprocessStatsTimeMachine).
+    # Characters exclude line breaks; white space is not counted as dropped.
+    with open(path, 'r') as f:
+        raw = f.read()
+    chars = [c for c in raw if c not in '\r\n']
+    ascii_letter = lambda c: ('a' <= c <= 'z') or ('A' <= c <= 'Z')
+    dropped = [c for c in chars if not ascii_letter(c) and not c.isspace()]
+    print('== preprocess_test.go: TestPreprocessStatsTimeMachine')
+    print('  book: chars', len(chars), 'kept', sum(1 for c in chars if ascii_letter(c)),
+          'dropped', len(dropped), 'dropped letters', sum(1 for c in dropped if c.isalpha()))
+    top = sorted(collections.Counter(dropped).items(), key=lambda kv: (-kv[1], kv[0]))[:8]
+    print('  book: top dropped', top)
+    # -preprocess unicode: letters of any script (str.isalpha, the same
+    # classes as Go's unicode.IsLetter), lower-cased; other runs one space.
+    ulines = [' '.join(''.join(c.lower() if c.isalpha() else ' ' for c in s).split())
+              for s in raw.splitlines()]
+    uchars = collections.Counter(c for s in ulines for c in s)
+    print('  unicode: chars', sum(uchars.values()), 'vocab', 1 + len(uchars),
+          'non-ascii letters kept', sorted(c for c in uchars if ord(c) > 127))
+    uwords = [s.split() for s in ulines]
+    print('  unicode word vocab', 1 + len({w for l in uwords for w in l}))
