@@ -34,7 +34,7 @@ type Checkpointer struct {
 // checking that files can be written in it (a probe file is written,
 // synced and removed, so an unwritable directory fails now rather than at
 // the first save) and removing temporary directories a crash left behind.
-// Call it after a Checkpoint's Restore when resuming. For a new run (t was
+// Call it after a Checkpoint's (or the Trainer's) Restore when resuming. For a new run (t was
 // not restored) a dir that already holds checkpoints is refused, so that a
 // run never mixes with another's.
 func NewCheckpointer(dir string, t *Trainer, info RunInfo) (*Checkpointer, error) {
