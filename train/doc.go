@@ -9,6 +9,8 @@
 // checkpoints that a later run resumes exactly (Checkpointer,
 // OpenCheckpoint, Checkpoint.Restore): 2 epochs, a checkpoint and 2 more
 // give the same perplexities and parameters, bit for bit, as 4 epochs.
+// What a checkpoint holds of a Trainer is its Snapshot (Trainer.Snapshot,
+// Trainer.Restore), which also serves in memory.
 //
 // The loop is short on purpose. Everything a run reports or records —
 // progress lines, predictions every few epochs, metrics files, checkpoints,

@@ -39,6 +39,7 @@ func newOutputs(o *options, tr *train.Trainer, info train.RunInfo, stdout io.Wri
 			return nil, err
 		}
 		cp.Every, cp.Keep = o.checkpointEvery, o.keep
+		cp.BeforeRename = pauseBeforeRename(os.Getenv(savePauseEnv))
 		out.cp = cp
 	}
 	if o.metrics != "" {

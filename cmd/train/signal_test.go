@@ -166,7 +166,7 @@ func TestSignalSavesAndResumes(t *testing.T) {
 // TestKillDuringSave is acceptance test 3 (first half): kill -9 while a
 // checkpoint is being written (its files complete in the temporary
 // directory, not yet renamed into place: the test hook
-// train.SavePauseEnv holds the process there) leaves the previous
+// savePauseEnv holds the process there) leaves the previous
 // checkpoint as latest, loadable; -resume then finishes the run exactly as
 // an uninterrupted one, and removes the temporary directory.
 func TestKillDuringSave(t *testing.T) {
@@ -176,7 +176,7 @@ func TestKillDuringSave(t *testing.T) {
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 	marker := filepath.Join(dir, "pausing")
 	cmd := exec.Command(bin, small(data, "-epochs", "3", "-checkpoint", b, "-metrics", b+".jsonl")...)
-	cmd.Env = append(os.Environ(), train.SavePauseEnv+"=2:"+marker) // the second save: epoch 2's
+	cmd.Env = append(os.Environ(), savePauseEnv+"=2:"+marker) // the second save: epoch 2's
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestSecondInterruptQuits(t *testing.T) {
 	ck, marker := filepath.Join(dir, "ck"), filepath.Join(dir, "pausing")
 	// -checkpoint-every 1000000: the interrupt's save is the run's first.
 	cmd := exec.Command(bin, small(text(t), "-epochs", "1000000", "-checkpoint", ck, "-checkpoint-every", "1000000")...)
-	cmd.Env = append(os.Environ(), train.SavePauseEnv+"=1:"+marker)
+	cmd.Env = append(os.Environ(), savePauseEnv+"=1:"+marker)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
