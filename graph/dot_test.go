@@ -3,6 +3,7 @@ package graph_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,38 +140,43 @@ func forward(t *testing.T, kind string, steps int, opts graph.DOTOptions) *parse
 
 // TestDOTCountsPerStep pins what the forward view draws per time step.
 //
-// RNN, per step t (4 nodes, 8 edges): the step is one fused op, RNNStep
-// (row gather for X_t W_xh, + H_{t-1} W_hh, + b_h, tanh), drawn as H_t.
+// RNN, H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) in Gorgonia's ops (8
+// nodes and 12 edges per step):
 //
-//	nodes: X_t, H_t, the waypoint where H_{t-1} enters the step, and the
-//	       view O_t (rows of O).
-//	edges: X_t -> H_t, W_xh -> H_t, W_hh -> H_t, b_h -> H_t,
-//	       H_{t-1} -> waypoint, waypoint -> H_t, H_t -> stack rows, O -> O_t.
+//	nodes: X_t, X_t × W_xh, H_{t-1} × W_hh, +, + bias, H_t (tanh), the
+//	       waypoint where H_{t-1} enters the step, and the view O_t.
+//	edges: X_t -> ×, W_xh -> ×, H_{t-1} -> waypoint, waypoint -> ×,
+//	       W_hh -> ×, the two products -> +, + -> + bias, b_h -> + bias,
+//	       + bias -> H_t, H_t -> stack rows, O -> O_t.
 //
-// Plus, once (10 nodes, 5 edges): the parameters W_xh, W_hh, b_h, W_hq,
-// b_q, the initial state H_0, the output layer (stack rows, O = Linear
-// with W_hq and b_q), the labels Y and the loss; edges stack -> O,
-// W_hq -> O, b_q -> O, O -> loss, Y -> loss.
+// Step 1 has no waypoint (H_0 is drawn inside the step it enters): one node
+// and one edge fewer. Once (11 nodes, 6 edges): W_xh, W_hh, b_h, H_0, the
+// output layer (stack rows, × W_hq, O = + b_q, with W_hq and b_q), Y and
+// loss; edges stack -> ×, W_hq -> ×, × -> O, b_q -> O, O -> loss,
+// Y -> loss.
 //
-// MLP, per step (5 nodes, 7 edges): X_t, gather rows, + bias, H_t, O_t;
-// W_xh -> gather, X_t -> gather, gather -> + bias, b_h -> + bias,
-// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (8 nodes, 5 edges): the
-// same as the RNN without W_hh and H_0.
+// MLP, H_t = tanh(X_t W_xh + b_h) (5 nodes, 7 edges per step): X_t, ×,
+// + bias, H_t, O_t; X_t -> ×, W_xh -> ×, × -> + bias, b_h -> + bias,
+// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (9 nodes, 6 edges): the
+// RNN's without W_hh and H_0.
+//
+// Clusters: one per step, the output layer and the parameters.
 func TestDOTCountsPerStep(t *testing.T) {
 	for _, c := range []struct {
-		kind                           string
-		nodesPerStep, edgesPerStep     int
-		nodesOnce, edgesOnce, clusters int
+		kind                       string
+		nodesPerStep, edgesPerStep int
+		nodesOnce, edgesOnce       int
+		noWaypoint                 int // step 1 without waypoint: one node, one edge
 	}{
-		{"rnn", 4, 8, 10, 5, 1},
-		{"mlp", 5, 7, 8, 5, 1},
+		{"rnn", 8, 12, 11, 6, 1},
+		{"mlp", 5, 7, 9, 6, 0},
 	} {
 		for _, steps := range []int{2, 3, 5} {
 			p := forward(t, c.kind, steps, graph.DOTOptions{})
-			if got, want := len(p.nodes), c.nodesOnce+steps*c.nodesPerStep; got != want {
+			if got, want := len(p.nodes), c.nodesOnce+steps*c.nodesPerStep-c.noWaypoint; got != want {
 				t.Errorf("%s, %d steps: %d nodes, want %d", c.kind, steps, got, want)
 			}
-			if got, want := len(p.edges), c.edgesOnce+steps*c.edgesPerStep; got != want {
+			if got, want := len(p.edges), c.edgesOnce+steps*c.edgesPerStep-c.noWaypoint; got != want {
 				t.Errorf("%s, %d steps: %d edges, want %d", c.kind, steps, got, want)
 			}
 			clusters := 0
@@ -179,8 +185,8 @@ func TestDOTCountsPerStep(t *testing.T) {
 					clusters++
 				}
 			}
-			if want := steps + c.clusters; clusters != want {
-				t.Errorf("%s, %d steps: %d clusters, want %d (one per step and the output layer)", c.kind, steps, clusters, want)
+			if want := steps + 2; clusters != want {
+				t.Errorf("%s, %d steps: %d clusters, want %d (one per step, the output layer, the parameters)", c.kind, steps, clusters, want)
 			}
 		}
 	}
@@ -197,10 +203,11 @@ func TestDOTSummaryCounts(t *testing.T) {
 		nodes, edges int
 		midIn        []string
 	}{
-		// 10 + 4*4 + 3 nodes; 5 + 4*8 + 7 edges (W_xh, W_hh, b_h, X, H_2 in; stack, O_t out)
-		{kind: "rnn", nodes: 29, edges: 44, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
-		// 8 + 4*5 + 3 nodes; 5 + 4*7 + 5 edges
-		{kind: "mlp", nodes: 31, edges: 38, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
+		// 11 + 4*8 - 1 + 3 nodes; 6 + 4*12 - 1 + 7 edges (W_xh, W_hh,
+		// b_h, X, H_2 in; stack rows, O_t out): see TestDOTCountsPerStep.
+		{kind: "rnn", nodes: 45, edges: 60, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
+		// 9 + 4*5 + 3 nodes; 6 + 4*7 + 5 edges
+		{kind: "mlp", nodes: 32, edges: 39, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
 	} {
 		p := forward(t, c.kind, 35, graph.DOTOptions{Summarize: 2})
 		if len(p.nodes) != c.nodes || len(p.edges) != c.edges {
@@ -263,22 +270,30 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			}
 		}
 	}
-	// One cluster per step, holding X_t and H_t; parameters outside.
+	// One cluster per step, holding X_t, H_t and O_t; the step's
+	// parameters in their own cluster, the output layer's in its.
 	for i := 1; i <= 3; i++ {
 		cl := "cluster_step_" + strconv.Itoa(i)
-		for _, id := range []string{"X_" + strconv.Itoa(i), "H_" + strconv.Itoa(i)} {
-			if !p.inCluster(cl, id) {
-				t.Errorf("%s not in %s", id, cl)
+		for _, id := range []string{"X_", "H_", "O_"} {
+			if !p.inCluster(cl, id+strconv.Itoa(i)) {
+				t.Errorf("%s%d not in %s", id, i, cl)
 			}
 		}
-		if p.inCluster(cl, "W_xh") || p.inCluster(cl, "H_0") {
-			t.Errorf("a shared node is inside %s", cl)
+		if p.inCluster(cl, "W_xh") {
+			t.Errorf("a parameter is inside %s", cl)
 		}
 	}
+	for _, id := range []string{"W_xh", "W_hh", "b_h"} {
+		if !p.inCluster("cluster_params", id) {
+			t.Errorf("%s not in the parameters' cluster", id)
+		}
+	}
+	if !p.inCluster("cluster_step_1", "H_0") {
+		t.Error("H_0 is not drawn in step 1, which it enters")
+	}
 	// The hidden state passes from step to step: H_{t-1} enters step t
-	// through a waypoint and reaches the step's op, H_t (RNNStep computes
-	// H_{t-1} W_hh inside).
-	for i := 1; i <= 3; i++ {
+	// through a waypoint and reaches the product H_{t-1} W_hh.
+	for i := 2; i <= 3; i++ {
 		prev := "H_" + strconv.Itoa(i-1)
 		var w string
 		for _, e := range p.out(prev) {
@@ -293,7 +308,7 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			t.Fatalf("%s does not enter step %d", prev, i)
 		}
 		es := p.out(w)
-		if len(es) != 1 || es[0].to != "H_"+strconv.Itoa(i) {
+		if len(es) != 1 || p.nodes[es[0].to]["label"] != "×" {
 			t.Errorf("the state entering step %d goes to %v", i, es)
 		}
 	}
@@ -304,12 +319,74 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			t.Errorf("edge %s -> %s has no label", e.from, e.to)
 		}
 	}
-	if e, _ := p.edge("X_1", p.out("X_1")[0].to); e.attrs["label"] != "(4)" {
-		t.Errorf("X_1 edge labelled %q, want (4)", e.attrs["label"])
+	// X_t is one-hot: (batch, vocabulary).
+	if e, _ := p.edge("X_1", p.out("X_1")[0].to); e.attrs["label"] != "(4, 28)" {
+		t.Errorf("X_1 edge labelled %q, want (4, 28)", e.attrs["label"])
 	}
 	// Rows as in the book's figure.
-	if !strings.Contains(string(mustDOT(t, "rnn", 3, graph.DOTOptions{})), `subgraph "row_h" { rank="same"; "H_0";`) {
-		t.Error("H_0 does not lead the row of hidden states")
+	if !strings.Contains(string(mustDOT(t, "rnn", 3, graph.DOTOptions{})), `subgraph "row_h" { rank="same"; "H_1"; "H_2"; "H_3";`) {
+		t.Error("no row of hidden states")
+	}
+}
+
+// TestDOTOneEdgePerStateArrow counts the drawn edges from H_{t-1} into
+// step t: one, the book's one arrow, however many operations of the step
+// read the state (a GRU's four, an LSTM's H and C). And every registered
+// cell, stacked and bidirectional, builds, parses, and puts its named step
+// nodes (H_t, C_t, l1.H_t, fwd.H_t, bwd.H_t) in step t's cluster.
+func TestDOTOneEdgePerStateArrow(t *testing.T) {
+	for _, c := range []struct {
+		kind          string
+		layers        int
+		bidirectional bool
+		named         []string // prefixes of the nodes named after step t
+	}{
+		{"rnn", 1, false, []string{"H_"}},
+		{"gru", 1, false, []string{"H_"}},
+		{"lstm", 1, false, []string{"H_", "C_"}},
+		{"mlp", 1, false, []string{"H_"}},
+		{"gru", 2, false, []string{"l1.H_", "l2.H_"}},
+		{"lstm", 1, true, []string{"H_", "fwd.H_", "bwd.H_", "fwd.C_", "bwd.C_"}},
+	} {
+		name := fmt.Sprintf("%s layers %d bidirectional %v", c.kind, c.layers, c.bidirectional)
+		m, err := models.New(models.Config{Kind: c.kind, VocabSize: tV, NumHiddens: tH, NumLayers: c.layers,
+			Bidirectional: c.bidirectional, Dtype: tensor.Float32, Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, opts := range []graph.DOTOptions{{}, {Grad: true}} {
+			dot, err := graph.ModelDOT(m, 3, opts)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			p := parse(t, dot)
+			for i := 1; i <= 3; i++ {
+				cl := "cluster_step_" + strconv.Itoa(i)
+				for _, pre := range c.named {
+					if id := pre + strconv.Itoa(i); !p.inCluster(cl, id) {
+						t.Errorf("%s %+v: %s not in %s", name, opts, id, cl)
+					}
+				}
+				if !p.inCluster(cl, "O_"+strconv.Itoa(i)) {
+					t.Errorf("%s %+v: no O_%d in %s", name, opts, i, cl)
+				}
+			}
+			if c.kind == "mlp" || c.layers > 1 || c.bidirectional {
+				continue // the top layer's state is not the row's H
+			}
+			for i := 2; i <= 3; i++ {
+				prev, cl := "H_"+strconv.Itoa(i-1), "cluster_step_"+strconv.Itoa(i)
+				n := 0
+				for _, e := range p.out(prev) {
+					if p.inCluster(cl, e.to) {
+						n++
+					}
+				}
+				if n != 1 {
+					t.Errorf("%s %+v: %d edges from %s into step %d, want 1", name, opts, n, prev, i)
+				}
+			}
+		}
 	}
 }
 
@@ -322,36 +399,39 @@ func mustDOT(t *testing.T, kind string, steps int, opts graph.DOTOptions) []byte
 	return dot
 }
 
-// TestDOTGradCountsPerStep pins what -grad adds per time step: the
-// difference between 4 and 3 steps (and 5 and 4) is one backward step.
-//
-// RNN, 4 nodes and 12 edges per backward step, on top of the forward 4
-// and 8: dA_t = tanh'(H_t) ⊙ ∂loss/∂H_t (ActGrad; 2 edges: H_t and the
-// gradient), dA_t W_hhᵀ, the gradient sent to H_{t-1} (2: dA_t, W_hh), the
-// slice of ∂loss/∂(stacked H) for step t (1), ∂loss/∂H_t = that slice + the
-// gradient from step t+1 (2); and the step's inputs to the three ops that
-// make the weight gradients of all steps at once: H_{t-1} and dA_t into
-// W_hh's (Σ H_{t-1}ᵀ dA_t, 2), dA_t and X_t into W_xh's row scatter (2),
-// dA_t into b_h's column sum (1).
-// MLP, 8 nodes and 14 edges (forward 5 and 7): tanh' (2 nodes: H ⊙ H and
-// 1 - that; 3 edges), δ_t (2), its column sum (1), the scatter into W_xh's
-// rows (3), the slice of the stacked gradient (1), and the sums
-// accumulating W_xh's and b_h's gradients over the steps (2 each).
+// TestDOTGradCountsPerStep pins what -grad adds per time step, derived
+// from the Gorgonia graph itself: a step adds to u.Graph its forward ops
+// and the backward ops G.Grad derives for them (counted here), and the
+// view draws every one of them, plus its own per-step nodes (the waypoint
+// of the entering state and O_t for the RNN, O_t for the MLP). Edges: the
+// graph's, less the edge from the constant 1 of tanh' = 1 - H⊙H (folded
+// into the label "1 - ·"), less one of the two operand edges of H⊙H (one
+// DOT edge per pair of nodes), plus the view's (waypoint -> product and
+// O -> O_t for the RNN, O -> O_t for the MLP).
 func TestDOTGradCountsPerStep(t *testing.T) {
 	for _, c := range []struct {
-		kind         string
-		nodes, edges int
-	}{{"rnn", 4 + 4, 8 + 12}, {"mlp", 5 + 8, 7 + 14}} {
-		var n, e []int
+		kind                 string
+		viewNodes, viewEdges int // the view's own, per step
+	}{{"rnn", 2, 2}, {"mlp", 1, 1}} {
+		var n, e, gn, ge []int
 		for _, steps := range []int{3, 4, 5} {
-			p := forward(t, c.kind, steps, graph.DOTOptions{Grad: true})
+			u := unroll(t, c.kind, steps, true)
+			nodes, edges := graphSize(u)
+			gn, ge = append(gn, nodes), append(ge, edges)
+			dot, err := graph.DOT(u, graph.DOTOptions{Grad: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := parse(t, dot)
 			n = append(n, len(p.nodes))
 			e = append(e, len(p.edges))
 		}
 		for i := 1; i < len(n); i++ {
-			if n[i]-n[i-1] != c.nodes || e[i]-e[i-1] != c.edges {
-				t.Errorf("%s: a step adds %d nodes and %d edges, want %d and %d (forward and backward)",
-					c.kind, n[i]-n[i-1], e[i]-e[i-1], c.nodes, c.edges)
+			wantN := gn[i] - gn[i-1] + c.viewNodes
+			wantE := ge[i] - ge[i-1] - 1 - 1 + c.viewEdges
+			if n[i]-n[i-1] != wantN || e[i]-e[i-1] != wantE {
+				t.Errorf("%s: a step adds %d nodes and %d edges, want %d and %d (the graph adds %d and %d)",
+					c.kind, n[i]-n[i-1], e[i]-e[i-1], wantN, wantE, gn[i]-gn[i-1], ge[i]-ge[i-1])
 			}
 		}
 	}
@@ -372,6 +452,18 @@ func TestDOTGradCountsPerStep(t *testing.T) {
 			t.Errorf("no backward cluster for step %d", i)
 		}
 	}
+}
+
+// graphSize counts the nodes and operand edges of u's Gorgonia graph.
+func graphSize(u *graph.Unrolled) (nodes, edges int) {
+	for _, n := range u.Graph.AllNodes() {
+		nodes++
+		it := u.Graph.From(n.ID())
+		for it.Next() {
+			edges++
+		}
+	}
+	return nodes, edges
 }
 
 // TestDOTEveryModeParses reads back every mode's output.
@@ -411,8 +503,8 @@ func TestModelDOT(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := parse(t, dot)
-	if e, ok := p.edge("X_1", p.out("X_1")[0].to); !ok || e.attrs["label"] != "(1)" {
-		t.Errorf("ModelDOT batch: X_1 edge %v, want (1)", e.attrs)
+	if e, ok := p.edge("X_1", p.out("X_1")[0].to); !ok || e.attrs["label"] != "(1, 28)" {
+		t.Errorf("ModelDOT batch: X_1 edge %v, want (1, 28)", e.attrs)
 	}
 	if _, err := graph.ModelDOT(newModel(t, "mlp"), 0, graph.DOTOptions{}); err == nil {
 		t.Error("0 steps: no error")
@@ -448,14 +540,18 @@ func TestRunWritesFailingNeighbourhood(t *testing.T) {
 		t.Fatal(rerr)
 	}
 	p := parse(t, data)
-	// Radius 2 around the loss (11 nodes): the loss; at distance 1 its
+	// Radius 2 around the loss (9 nodes): the loss; at distance 1 its
 	// inputs O and Y and its reader, the cross-entropy's gradient (which
 	// reuses the softmax the forward pass kept); at distance 2 what O is
-	// made of (stack rows, W_hq, b_q: O is one Linear op), the gradient's
-	// other input (the constant 1 that G.Grad seeds) and its three readers
-	// (Linear's gradients dH = G W_hqᵀ, dW_hq = Hᵀ G and db_q).
-	if len(p.nodes) != 11 {
-		t.Errorf("%d nodes around the loss, want 11: %v", len(p.nodes), keys(p.nodes))
+	// made of (O = (stacked H × W_hq) + b_q: the product and b_q) and the
+	// gradient's three readers (∂loss/∂O W_hqᵀ, ∂loss/∂W_hq = Hᵀ ∂loss/∂O
+	// and ∂loss/∂b_q, a column sum). The constant 1 that G.Grad seeds is
+	// not a node: it is written in the gradient's label.
+	if len(p.nodes) != 9 {
+		t.Errorf("%d nodes around the loss, want 9: %v", len(p.nodes), keys(p.nodes))
+	}
+	if !strings.Contains(p.nodes["O"]["label"], "+ bias") || p.nodes["b_q"] == nil {
+		t.Errorf("O and b_q not around the loss: %v", keys(p.nodes))
 	}
 	if p.nodes["loss"]["fillcolor"] != "#ff6b6b" {
 		t.Errorf("the failing node is not red: %v", p.nodes["loss"])

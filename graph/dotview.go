@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,7 +25,9 @@ type viewer struct {
 	gstep   map[*G.Node]int       // 1..Steps, or noStep: gradient nodes
 	isX     map[*G.Node]int       // X_t -> t
 	isState map[*G.Node]bool      // H_0 (and further initial states)
+	inRow   map[*G.Node]bool      // the chain drawn as the book's row of hidden states
 	isParam map[*G.Node]bool
+	isConst map[*G.Node]bool   // scalar constants: shown in their consumers' labels
 	outOf   map[*G.Node]bool   // the output layer: forward, after the steps
 	derivOf map[*G.Node]string // gradient node -> "∂loss/∂W_hh"
 }
@@ -42,7 +46,9 @@ func newViewer(u *Unrolled) *viewer {
 		gstep:   map[*G.Node]int{},
 		isX:     map[*G.Node]int{},
 		isState: map[*G.Node]bool{},
+		inRow:   map[*G.Node]bool{},
 		isParam: map[*G.Node]bool{},
+		isConst: map[*G.Node]bool{},
 		outOf:   map[*G.Node]bool{},
 		derivOf: map[*G.Node]string{},
 	}
@@ -50,6 +56,8 @@ func newViewer(u *Unrolled) *viewer {
 		switch fmt.Sprintf("%T", n.Op()) {
 		case "gorgonia.readOp", "gorgonia.letOp":
 			v.stmt[n] = true
+		case "gorgonia.constantScalar":
+			v.isConst[n] = true
 		}
 		it := u.Graph.From(n.ID())
 		for it.Next() {
@@ -64,6 +72,20 @@ func newViewer(u *Unrolled) *viewer {
 	}
 	for _, s := range u.State {
 		v.isState[s] = true
+	}
+	// The row of hidden states, H_0 H_1 ... H_T as in the book's figure,
+	// is the top layer's hidden outputs and, when the state that ends as
+	// H_T is one (an RNN's, a GRU's or an LSTM's H, not its C nor a lower
+	// layer's), the initial state that starts it.
+	for _, h := range u.Hidden {
+		v.inRow[h] = true
+	}
+	if T := len(u.Hidden); T > 0 {
+		for i, f := range u.Final {
+			if f == u.Hidden[T-1] && i < len(u.State) {
+				v.inRow[u.State[i]] = true
+			}
+		}
 	}
 	for _, p := range u.Params {
 		v.isParam[p] = true
@@ -80,21 +102,59 @@ func newViewer(u *Unrolled) *viewer {
 	}
 	v.walk(roots, func(n *G.Node) bool { v.fwd[n] = true; return true })
 
-	// Step t holds what H_t depends on and H_{t-1} does not. Leaves other
-	// than X_t (parameters, initial states, constants) belong to no step:
-	// they are drawn once.
-	for t, h := range u.Hidden {
-		v.walk(G.Nodes{h}, func(n *G.Node) bool {
-			if _, ok := v.step[n]; ok {
-				return false // an earlier step's node, and all below it
-			}
-			v.step[n] = t + 1
-			return true
-		})
+	// Step t holds the nodes named after it (X_t, the hidden output H_t
+	// and every state S_t, scoped or not: C_t, l1.H_t, l1.fwd.H_t) and
+	// everything between them and the nodes named after other steps: an
+	// operation belongs to the step whose named node it computes. Leaves
+	// (parameters, initial states, constants) and what depends on no input
+	// belong to no step: they are drawn once. Naming, not dependency,
+	// decides, so a backward direction (bwd.H_t reads bwd.H_{t+1}) lands
+	// in its own step too.
+	T := len(u.Hidden)
+	dep := map[*G.Node]bool{} // depends on an input or a state
+	var depends func(n *G.Node) bool
+	depends = func(n *G.Node) bool {
+		if d, ok := dep[n]; ok {
+			return d
+		}
+		dep[n] = false
+		d := v.isX[n] != 0 || v.isState[n]
+		for _, c := range v.kids[n] {
+			d = depends(c) || d
+		}
+		dep[n] = d
+		return d
 	}
-	for n := range v.step {
-		if len(v.kids[n]) == 0 && v.isX[n] == 0 {
-			delete(v.step, n)
+	anchor := map[*G.Node]int{}
+	for _, n := range v.all {
+		if !v.fwd[n] || v.isParam[n] || !explicitName(n) {
+			continue
+		}
+		if t, ok := stepOfName(n.Name()); ok && t >= 1 && t <= T {
+			anchor[n] = t
+		}
+	}
+	for i, h := range u.Hidden {
+		anchor[h] = i + 1
+	}
+	for x, t := range v.isX {
+		anchor[x] = t
+	}
+	for t := 1; t <= T; t++ {
+		for _, a := range v.all {
+			if anchor[a] != t {
+				continue
+			}
+			v.walk(G.Nodes{a}, func(n *G.Node) bool {
+				if n != a && anchor[n] != 0 {
+					return false
+				}
+				if _, ok := v.step[n]; ok || len(v.kids[n]) == 0 && v.isX[n] == 0 || !depends(n) {
+					return false
+				}
+				v.step[n] = t
+				return true
+			})
 		}
 	}
 	v.walk(G.Nodes{u.Logits}, func(n *G.Node) bool {
@@ -174,6 +234,20 @@ func newViewer(u *Unrolled) *viewer {
 	return v
 }
 
+// stepName matches the names of a step's nodes: X_3, H_3, C_3, l1.H_3,
+// l2.fwd.H_3 (a capitalised name, scoped or not, and the step).
+var stepName = regexp.MustCompile(`^(?:[A-Za-z]\w*\.)*[A-Z]\w*_([0-9]+)$`)
+
+// stepOfName returns the step a node's name gives it, if any.
+func stepOfName(name string) (int, bool) {
+	m := stepName.FindStringSubmatch(name)
+	if m == nil {
+		return 0, false
+	}
+	t, err := strconv.Atoi(m[1])
+	return t, err == nil
+}
+
 // walk visits roots and, through operands, everything they depend on,
 // skipping statements; visit returns false to stop below a node.
 func (v *viewer) walk(roots G.Nodes, visit func(*G.Node) bool) {
@@ -231,6 +305,8 @@ type picture struct {
 	waypoints    map[[2]string]string
 	xRow, hRow   []string
 	oRow         []string
+	params       []string    // the parameters below the steps
+	invis        [][2]string // invisible edges that steer the layout
 }
 
 // render draws the view. keep, if not nil, restricts it to those nodes
@@ -256,7 +332,7 @@ func (v *viewer) render(opts DOTOptions, keep map[*G.Node]bool, focus *G.Node, t
 func (p *picture) collapsed(t int) bool { return t >= p.lo && t <= p.hi }
 
 func (p *picture) include(n *G.Node) bool {
-	if p.stmt[n] || (p.keep != nil && !p.keep[n]) {
+	if p.stmt[n] || p.isConst[n] || (p.keep != nil && !p.keep[n]) {
 		return false
 	}
 	return p.fwd[n] || p.opts.Grad
@@ -419,9 +495,31 @@ func (p *picture) addNodes() {
 			dn.attrs = setAttrs(dn.attrs, attr("style", "filled,bold"), attr("fillcolor", "#ff6b6b"),
 				attr("penwidth", "3"), attr("color", "#b00000"))
 		}
+		if p.isParam[n] && p.keep == nil {
+			// Parameters are drawn once: the output layer's beside it,
+			// the steps' in a row below the inputs, where their edges rise
+			// into each step instead of crossing the other steps.
+			if p.onlyOutput(n) {
+				key, cattrs = p.clusterFor("out", 0)
+			} else {
+				key, cattrs = "cluster_params", clusterStyle("parameters, shared by every step", "#fffbea", "#d9c98a")
+				p.params = append(p.params, dn.id)
+			}
+			p.add(key, cattrs, dn)
+			continue
+		}
 		if p.isState[n] && p.keep == nil {
-			p.first = append(p.first, dn) // left of step 1
-			p.hRow = append(p.hRow, dn.id)
+			// An initial state is drawn in the step it enters: step 1
+			// (step T for a backward direction's). dot keeps the step
+			// clusters in order; a node outside them it places anywhere.
+			t := 1
+			if p.entersLast(n) {
+				t = len(p.u.Hidden)
+			}
+			if !p.collapsed(t) {
+				key, cattrs = p.clusterFor("f", t)
+			}
+			p.add(key, cattrs, dn)
 			continue
 		}
 		p.add(key, cattrs, dn)
@@ -465,7 +563,9 @@ func (p *picture) addEdges() {
 			}
 			state := []string{attr("style", "bold"), attr("color", "#3b6ea5"), attr("penwidth", "2"), attr("fontcolor", "#3b6ea5")}
 			_, t := p.group(n)
-			if p.keep != nil || p.collapsed(t) {
+			// The waypoint is for the state that comes from the step
+			// before; an initial state is drawn in the step it enters.
+			if p.keep != nil || p.collapsed(t) || !p.inRow[c] || p.isState[c] {
 				p.edge(from, to, c, state, false)
 				continue
 			}
@@ -485,6 +585,34 @@ func (p *picture) addEdges() {
 			p.edge(w, to, c, append(state, attr("constraint", "false")), true)
 		}
 	}
+}
+
+// entersLast reports whether the initial state s enters only the last of
+// several steps (a backward direction's).
+func (p *picture) entersLast(s *G.Node) bool {
+	T := len(p.u.Hidden)
+	first := T + 1
+	for _, c := range p.parents[s] {
+		if _, t := p.group(c); p.fwd[c] && t > 0 && t < first {
+			first = t
+		}
+	}
+	return first == T && T > 1
+}
+
+// onlyOutput reports whether every forward consumer of n is in the output
+// layer (W_hq and b_q).
+func (p *picture) onlyOutput(n *G.Node) bool {
+	any := false
+	for _, c := range p.parents[n] {
+		if p.fwd[c] && !p.stmt[c] {
+			if !p.outOf[c] {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
 }
 
 // isStateEdge reports whether operand c reaches the forward node n of
@@ -526,21 +654,26 @@ func (p *picture) addOutputViews() {
 		}
 	}
 	rows := fmt.Sprintf("(%d, %d)", B, o.Shape()[1])
-	view := func(id, label string) {
-		p.top = append(p.top, dotNode{id: id, attrs: []string{attr("label", label), attr("shape", "box"),
-			attr("style", "dashed,rounded")}})
+	// O_t sits at the top of step t's cluster, above H_t (an invisible
+	// edge ranks it), and is tied to O by a dashed edge that does not
+	// steer the layout.
+	view := func(t int, id, label, below string) {
+		key, cattrs := p.clusterFor("f", t)
+		p.add(key, cattrs, dotNode{id: id, attrs: []string{attr("label", label), attr("shape", "box"),
+			attr("style", "dashed,rounded"), attr("color", "#3b6ea5")}})
 		p.edges = append(p.edges, &dotEdge{from: p.ids[o], to: id, attrs: []string{
-			attr("label", rows), attr("style", "dashed"), attr("color", "#7f7f7f"),
-			attr("fontcolor", "#555555"), attr("arrowhead", "none")}})
+			attr("label", rows), attr("style", "dashed"), attr("color", "#9a9a9a"),
+			attr("fontcolor", "#555555"), attr("arrowhead", "none"), attr("constraint", "false")}})
+		p.invis = append(p.invis, [2]string{below, id})
 		p.oRow = append(p.oRow, id)
 	}
 	for t := 1; t <= T; t++ {
 		switch {
 		case t == p.lo:
-			view(p.midO, fmt.Sprintf("O_%d … O_%d\nrows %d:%d of O", p.lo, p.hi, (p.lo-1)*B, p.hi*B))
+			view(t, p.midO, fmt.Sprintf("O_%d … O_%d\nrows %d:%d of O", p.lo, p.hi, (p.lo-1)*B, p.hi*B), p.midFwd)
 		case p.collapsed(t):
 		default:
-			view(p.fresh(fmt.Sprintf("O_%d", t)), fmt.Sprintf("O_%d\nrows %d:%d of O", t, (t-1)*B, t*B))
+			view(t, p.fresh(fmt.Sprintf("O_%d", t)), fmt.Sprintf("O_%d\nrows %d:%d of O", t, (t-1)*B, t*B), p.ids[p.u.Hidden[t-1]])
 		}
 	}
 }
@@ -582,14 +715,35 @@ func (p *picture) write(title string) []byte {
 		for _, id := range p.xRow {
 			fmt.Fprintf(&b, "\t\"_order\" -> %s [style=\"invis\"];\n", quote(id))
 		}
+		// The sink is fed through O_t where a step has one: an edge to
+		// the sink from H_t as well as H_t -> O_t makes dot's ranking
+		// fail ("trouble in init_rank").
+		above := map[string]string{}
+		for _, e := range p.invis {
+			above[e[0]] = e[1]
+		}
 		for _, id := range p.hRow {
+			if o, ok := above[id]; ok {
+				id = o
+			}
 			fmt.Fprintf(&b, "\t%s -> \"_sink\" [style=\"invis\"];\n", quote(id))
 		}
 	}
 	for _, n := range p.first {
 		fmt.Fprintf(&b, "\t%s\n", nodeStmt(n))
 	}
-	for _, key := range p.clusterOrder {
+	// The steps first: dot's initial order follows declarations, and the
+	// parameters (created first in the graph) must not lead it.
+	rank := func(key string) int {
+		switch {
+		case key == "cluster_params" || strings.Contains(key, "output"):
+			return 3
+		}
+		return 1
+	}
+	order := append([]string{}, p.clusterOrder...)
+	slices.SortStableFunc(order, func(a, b string) int { return rank(a) - rank(b) })
+	for _, key := range order {
 		c := p.clusters[key]
 		fmt.Fprintf(&b, "\tsubgraph %s {\n", quote(c.key))
 		for _, a := range c.attrs {
@@ -608,7 +762,7 @@ func (p *picture) write(title string) []byte {
 	for _, r := range []struct {
 		name string
 		ids  []string
-	}{{"row_x", p.xRow}, {"row_h", p.hRow}, {"row_o", p.oRow}} {
+	}{{"row_x", p.xRow}, {"row_h", p.hRow}, {"row_o", p.oRow}, {"row_params", p.params}} {
 		if len(r.ids) < 2 {
 			continue
 		}
@@ -625,10 +779,8 @@ func (p *picture) write(title string) []byte {
 		}
 		fmt.Fprintf(&b, "\t%s -> %s [%s];\n", quote(e.from), quote(e.to), strings.Join(attrs, ", "))
 	}
-	// The O_t views are at the top level, where dot keeps the order of
-	// invisible edges in a row.
-	for i := 1; i < len(p.oRow); i++ {
-		fmt.Fprintf(&b, "\t%s -> %s [style=\"invis\"];\n", quote(p.oRow[i-1]), quote(p.oRow[i]))
+	for _, e := range p.invis {
+		fmt.Fprintf(&b, "\t%s -> %s [style=\"invis\"];\n", quote(e[0]), quote(e[1]))
 	}
 	b.WriteString("}\n")
 	return b.Bytes()
@@ -637,10 +789,10 @@ func (p *picture) write(title string) []byte {
 // nodeAttrs styles a node by its role.
 func (v *viewer) nodeAttrs(n *G.Node) []string {
 	leaf := len(v.kids[n]) == 0
-	label := nodeLabel(n, leaf)
+	label := v.withConsts(n, nodeLabel(n, leaf))
 	d, isDeriv := v.derivOf[n]
 	if isDeriv {
-		label = d + "\n" + opLabel(n.Op())
+		label = d + "\n" + v.withConsts(n, opLabel(n.Op()))
 	}
 	a := []string{attr("label", label)}
 	switch {
@@ -662,6 +814,43 @@ func (v *viewer) nodeAttrs(n *G.Node) []string {
 		a = append(a, attr("style", "bold"))
 	}
 	return a
+}
+
+// withConsts writes the scalar constants among n's operands, which are
+// not drawn, into its operation's label: Sub(1, Z) reads "1 - ·" rather
+// than "-" with an edge from a node "1" shared by every step.
+func (v *viewer) withConsts(n *G.Node, label string) string {
+	kids := v.kids[n]
+	var consts []string
+	for _, c := range kids {
+		if v.isConst[c] {
+			consts = append(consts, c.Name())
+		}
+	}
+	if len(consts) == 0 {
+		return label
+	}
+	head, rest, _ := strings.Cut(label, "\n")
+	op := head
+	if explicitName(n) {
+		op = rest
+	}
+	var folded string
+	switch {
+	case len(kids) == 2 && v.isConst[kids[0]] && !v.isConst[kids[1]]:
+		folded = kids[0].Name() + " " + op + " ·"
+	case len(kids) == 2 && v.isConst[kids[1]] && !v.isConst[kids[0]]:
+		folded = "· " + op + " " + kids[1].Name()
+	default:
+		folded = op + " (" + strings.Join(consts, ", ") + ")"
+	}
+	if explicitName(n) {
+		return head + "\n" + folded
+	}
+	if rest != "" {
+		return folded + "\n" + rest
+	}
+	return folded
 }
 
 // edgeAttrs styles an edge from operand c to consumer n.

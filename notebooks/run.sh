@@ -136,6 +136,15 @@ for i, cell in enumerate(json.load(open(sys.argv[1]))["cells"]):
             failed = True
 sys.exit(1 if failed else 0)
 PY
+  # GoNB reports an empty pygments_lexer, which the execution writes into
+  # the notebook: the HTML would highlight Go with Python's rules. Go's.
+  python3 - "$out/$name.ipynb" <<'PY'
+import json, sys
+nb = json.load(open(sys.argv[1]))
+li = nb["metadata"].setdefault("language_info", {})
+li["pygments_lexer"], li["codemirror_mode"] = "go", "go"
+json.dump(nb, open(sys.argv[1], "w"), indent=1, ensure_ascii=False)
+PY
   jupyter nbconvert --to html --output-dir "$out" --output "$name" "$out/$name.ipynb"
   done_step
 done

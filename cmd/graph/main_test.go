@@ -5,11 +5,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/awalterschulze/gographviz"
 	"github.com/unroll/unroll/internal/cli"
 	"github.com/unroll/unroll/internal/clitest"
+	"github.com/unroll/unroll/models"
 )
 
 func runArgs(t *testing.T, args ...string) (int, string, string) {
@@ -53,7 +55,8 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"-nonsense"}, 2, []string{"unknown flag: --nonsense", "see graph -h"}},
 		{"stray argument", []string{"stray"}, 2, []string{"unexpected argument \"stray\""}},
 		{"unknown -format", []string{"-format", "gif"}, 2, []string{`unknown -format "gif": use dot, svg or png`}},
-		{"unknown -model", []string{"-model", "transformer"}, 2, []string{`unknown -model "transformer": use one of the registered cells: gru, lstm, mlp, rnn`}},
+		// gru and lstm are registered now; the message lists every cell.
+		{"unknown -model", []string{"-model", "transformer"}, 2, []string{`unknown -model "transformer": use one of the registered cells: ` + strings.Join(models.Kinds(), ", ")}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-steps", "0"}, 2, []string{"must be >= 1", "-steps must be >= 1, got 0"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-batch", "0"}, 2, []string{"must be >= 1", "-batch must be >= 1, got 0"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-hiddens", "-1"}, 2, []string{"must be >= 1", "-hiddens must be >= 1, got -1"}},
