@@ -21,16 +21,10 @@ type GRUCell struct {
 // NewGRUCell draws a GRU cell from c, in the book's order (update gate,
 // reset gate, candidate).
 func NewGRUCell(c CellConfig) (graph.Cell, error) {
-	in, h := c.Init, c.Hiddens
-	three := func(x, hh, b string) (graph.Param, graph.Param, graph.Param) {
-		return graph.Param{Name: x, Value: in.Weight(c.Inputs, h)},
-			graph.Param{Name: hh, Value: in.Weight(h, h)},
-			graph.Param{Name: b, Value: in.Bias(h)}
-	}
-	g := &GRUCell{hiddens: h}
-	g.Wxz, g.Whz, g.Bz = three("W_xz", "W_hz", "b_z")
-	g.Wxr, g.Whr, g.Br = three("W_xr", "W_hr", "b_r")
-	g.Wxh, g.Whh, g.Bh = three("W_xh", "W_hh", "b_h")
+	g := &GRUCell{hiddens: c.Hiddens}
+	g.Wxz, g.Whz, g.Bz = gate(c, "W_xz", "W_hz", "b_z")
+	g.Wxr, g.Whr, g.Br = gate(c, "W_xr", "W_hr", "b_r")
+	g.Wxh, g.Whh, g.Bh = gate(c, "W_xh", "W_hh", "b_h")
 	return g, nil
 }
 

@@ -24,17 +24,11 @@ type LSTMCell struct {
 // NewLSTMCell draws an LSTM cell from c, in the book's order (input,
 // forget, output gates, candidate).
 func NewLSTMCell(c CellConfig) (graph.Cell, error) {
-	in, h := c.Init, c.Hiddens
-	three := func(x, hh, b string) (graph.Param, graph.Param, graph.Param) {
-		return graph.Param{Name: x, Value: in.Weight(c.Inputs, h)},
-			graph.Param{Name: hh, Value: in.Weight(h, h)},
-			graph.Param{Name: b, Value: in.Bias(h)}
-	}
-	l := &LSTMCell{hiddens: h}
-	l.Wxi, l.Whi, l.Bi = three("W_xi", "W_hi", "b_i")
-	l.Wxf, l.Whf, l.Bf = three("W_xf", "W_hf", "b_f")
-	l.Wxo, l.Who, l.Bo = three("W_xo", "W_ho", "b_o")
-	l.Wxc, l.Whc, l.Bc = three("W_xc", "W_hc", "b_c")
+	l := &LSTMCell{hiddens: c.Hiddens}
+	l.Wxi, l.Whi, l.Bi = gate(c, "W_xi", "W_hi", "b_i")
+	l.Wxf, l.Whf, l.Bf = gate(c, "W_xf", "W_hf", "b_f")
+	l.Wxo, l.Who, l.Bo = gate(c, "W_xo", "W_ho", "b_o")
+	l.Wxc, l.Whc, l.Bc = gate(c, "W_xc", "W_hc", "b_c")
 	return l, nil
 }
 

@@ -22,6 +22,15 @@ type CellConfig struct {
 // fixed order, so that the same Config gives the same weights.
 type CellFunc func(c CellConfig) (graph.Cell, error)
 
+// gate draws the three parameters of a gate of a cell, named as the book
+// names them: the input weights W_x* (inputs, hiddens), the recurrent
+// weights W_h* (hiddens, hiddens) and the bias b_* (hiddens).
+func gate(c CellConfig, wx, wh, b string) (graph.Param, graph.Param, graph.Param) {
+	return graph.Param{Name: wx, Value: c.Init.Weight(c.Inputs, c.Hiddens)},
+		graph.Param{Name: wh, Value: c.Init.Weight(c.Hiddens, c.Hiddens)},
+		graph.Param{Name: b, Value: c.Init.Bias(c.Hiddens)}
+}
+
 var registry = struct {
 	sync.RWMutex
 	cells map[string]CellFunc
