@@ -9,8 +9,8 @@ import (
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"github.com/unroll/unroll/train"
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/mat"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
