@@ -380,3 +380,35 @@ func TestScaleRecurrent(t *testing.T) {
 		t.Error("an MLP was rescaled")
 	}
 }
+
+// TestSpectralRadius: a triangular matrix's eigenvalues are its diagonal,
+// whatever its largest singular value; an orthogonal matrix's all have
+// modulus 1.
+func TestSpectralRadius(t *testing.T) {
+	// Upper triangular, diagonal 0.9, 0.5, -0.3: radius 0.9, and the
+	// large off-diagonal entry makes the largest singular value about 5.
+	w := tensor.New(tensor.WithShape(3, 3), tensor.WithBacking([]float64{0.9, 5, 0, 0, 0.5, 1, 0, 0, -0.3}))
+	got, err := train.SpectralRadius(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1e-3: Gelfand's estimate converges like (C k)^(1/k); at k = 1000
+	// with the gap 0.9 / 0.5 it is within about 1e-4.
+	if math.Abs(got-0.9) > 1e-3 {
+		t.Errorf("radius %g, want 0.9", got)
+	}
+	if s, _ := train.SpectralNorm(w); s < 4 {
+		t.Errorf("largest singular value %g, want about 5", s)
+	}
+	m := flowModel(t, "lstm")
+	if err := train.OrthogonalRecurrent(m, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range train.RecurrentParams(m) {
+		s, _ := train.SpectralNorm(p.Value)
+		r, _ := train.SpectralRadius(p.Value)
+		if math.Abs(s-1) > 1e-9 || math.Abs(r-1) > 1e-9 {
+			t.Errorf("%s orthogonal: largest singular value %g, radius %g; want 1 and 1", p.Name, s, r)
+		}
+	}
+}
