@@ -225,10 +225,11 @@ type manifest struct {
 
 // partialJSON is what the minibatches of an interrupted epoch accumulated.
 type partialJSON struct {
-	LossSum     jfloat  `json:"loss_sum"`      // sum of loss * tokens
-	Tokens      int     `json:"tokens"`        // tokens trained
-	GradNormSum jfloat  `json:"grad_norm_sum"` // sum of the gradient norms
-	Seconds     float64 `json:"seconds"`       // wall time spent on the epoch
+	LossSum     jfloat  `json:"loss_sum"`          // sum of loss * tokens
+	Tokens      int     `json:"tokens"`            // tokens trained
+	GradNormSum jfloat  `json:"grad_norm_sum"`     // sum of the gradient norms
+	Seconds     float64 `json:"seconds"`           // wall time spent on the epoch
+	Clipped     int     `json:"clipped,omitempty"` // minibatches whose gradient norm exceeded clip
 }
 
 type configJSON struct {
@@ -616,7 +617,7 @@ func (c *Checkpointer) Save() (string, error) {
 		}
 	}
 	if p := t.partial; p != nil && batches > 0 {
-		m.Partial = &partialJSON{LossSum: jfloat(p.ppl.sum), Tokens: p.ppl.tokens, GradNormSum: jfloat(p.normSum), Seconds: p.spent.Seconds()}
+		m.Partial = &partialJSON{LossSum: jfloat(p.ppl.sum), Tokens: p.ppl.tokens, GradNormSum: jfloat(p.normSum), Seconds: p.spent.Seconds(), Clipped: p.clipped}
 		var state []graph.Param
 		for i, s := range t.state {
 			state = append(state, graph.Param{Name: fmt.Sprintf("H_%d", i), Value: s})
@@ -924,7 +925,7 @@ func decodeCheckpoint(dir string, read func(name string) ([]byte, error)) (*Chec
 			return nil, corrupt("partial epoch of %d tokens, %v seconds", p.Tokens, p.Seconds)
 		}
 		c.partial = &partialEpoch{batches: m.Iterator.BatchIndex, ppl: Perplexity{sum: float64(p.LossSum), tokens: p.Tokens},
-			normSum: float64(p.GradNormSum), spent: seconds(p.Seconds)}
+			normSum: float64(p.GradNormSum), spent: seconds(p.Seconds), clipped: max(p.Clipped, 0)}
 	}
 	for _, r := range m.Metrics {
 		c.History = append(c.History, r.stats())
