@@ -21,6 +21,12 @@ type Config struct {
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
+	// Extend, if set, is called once the graph is built (loss and
+	// parameter gradients included) and before it is compiled. It may add
+	// nodes to u.Graph, such as gradients with respect to the hidden
+	// states (G.Backpropagate), and G.Read their values, which every Run
+	// then computes.
+	Extend func(u *Unrolled) error
 }
 
 // Unrolled is a model unrolled over Steps time steps and compiled into a
@@ -141,6 +147,11 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 				return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
 			}
 			opts = append(opts, G.BindDualValues(u.Params...))
+		}
+	}
+	if cfg.Extend != nil {
+		if err := cfg.Extend(u); err != nil {
+			return nil, fmt.Errorf("graph: Unroll: extending the graph: %w", err)
 		}
 	}
 	compile := time.Now()

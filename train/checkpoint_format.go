@@ -218,10 +218,11 @@ type manifest struct {
 
 // partialJSON is what the minibatches of an interrupted epoch accumulated.
 type partialJSON struct {
-	LossSum     jfloat  `json:"loss_sum"`      // sum of loss * tokens
-	Tokens      int     `json:"tokens"`        // tokens trained
-	GradNormSum jfloat  `json:"grad_norm_sum"` // sum of the gradient norms
-	Seconds     float64 `json:"seconds"`       // wall time spent on the epoch
+	LossSum     jfloat  `json:"loss_sum"`          // sum of loss * tokens
+	Tokens      int     `json:"tokens"`            // tokens trained
+	GradNormSum jfloat  `json:"grad_norm_sum"`     // sum of the gradient norms
+	Clipped     int     `json:"clipped,omitempty"` // minibatches whose gradient norm exceeded clip
+	Seconds     float64 `json:"seconds"`           // wall time spent on the epoch
 }
 
 type configJSON struct {

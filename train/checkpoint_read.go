@@ -149,7 +149,7 @@ func decodeCheckpoint(dir string, read func(name string, max int64) ([]byte, err
 			return nil, corrupt("partial epoch of %d tokens, %v seconds", p.Tokens, p.Seconds)
 		}
 		c.partial = &PartialEpoch{Batches: m.Iterator.BatchIndex, LossSum: float64(p.LossSum), Tokens: p.Tokens,
-			GradNormSum: float64(p.GradNormSum), Spent: seconds(p.Seconds)}
+			GradNormSum: float64(p.GradNormSum), Spent: seconds(p.Seconds), Clipped: max(p.Clipped, 0)}
 	}
 	for _, r := range m.Metrics {
 		c.History = append(c.History, r.stats())

@@ -60,7 +60,7 @@ func encodeCheckpoint(s Snapshot, cfg Config, info RunInfo, created time.Time) (
 		}
 	}
 	if p := s.Partial; p != nil && batches > 0 {
-		m.Partial = &partialJSON{LossSum: jfloat(p.LossSum), Tokens: p.Tokens, GradNormSum: jfloat(p.GradNormSum), Seconds: p.Spent.Seconds()}
+		m.Partial = &partialJSON{LossSum: jfloat(p.LossSum), Tokens: p.Tokens, GradNormSum: jfloat(p.GradNormSum), Seconds: p.Spent.Seconds(), Clipped: p.Clipped}
 		if m.State, err = add(stateFile, stateParams(s.State)); err != nil {
 			return nil, err
 		}

@@ -11,11 +11,18 @@ import (
 //
 //	epoch   10  perplexity  9.8123   31012.5 tokens/sec
 //	epoch   10  perplexity  9.8123   31012.5 tokens/sec  val perplexity 10.2311
+//
+// and with Config.GradFlow the gradient-flow summary (EpochStats.Flow):
+//
+//	epoch   10  perplexity  9.8123   31012.5 tokens/sec  dL/dH_1 / dL/dH_T 3.1e-02  clipped 7/8
 func Progress(w io.Writer) Hook {
 	return HookFunc(func(s EpochStats) error {
 		val := ""
 		if s.ValPerplexity > 0 {
 			val = fmt.Sprintf("  val perplexity %8.4f", s.ValPerplexity)
+		}
+		if f := s.Flow; f != nil {
+			val += fmt.Sprintf("  dL/dH_1 / dL/dH_T %.1e  clipped %d/%d", f.Ratio, f.Clipped, f.Batches)
 		}
 		_, err := fmt.Fprintf(w, "epoch %4d  perplexity %8.4f  %10.1f tokens/sec%s\n", s.Epoch, s.Perplexity, s.TokensPerSec, val)
 		return err

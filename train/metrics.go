@@ -24,6 +24,10 @@ import (
 //	epoch_seconds     wall time of the epoch's training
 //	elapsed_seconds   wall time of the run so far (resumed runs included)
 //	time              when the epoch ended, RFC 3339
+//	grad_flow         with Config.GradFlow (absent without): dh1 and dhT,
+//	                  ||dL/dH_1|| and ||dL/dH_T|| on the epoch's last
+//	                  minibatch, ratio dh1/dhT, clipped (minibatches whose
+//	                  gradient norm exceeded clip) and batches
 //
 // A value that is not finite is written as null (JSON has no such
 // numbers, and a string would turn a column of numbers into one of text
@@ -41,6 +45,15 @@ type record struct {
 	Seconds       float64   `json:"epoch_seconds"`
 	Elapsed       float64   `json:"elapsed_seconds"`
 	Time          time.Time `json:"time"`
+	Flow          *flowJSON `json:"grad_flow,omitempty"`
+}
+
+type flowJSON struct {
+	DH1     jfloat `json:"dh1"`
+	DHT     jfloat `json:"dhT"`
+	Ratio   jfloat `json:"ratio"`
+	Clipped int    `json:"clipped"`
+	Batches int    `json:"batches"`
 }
 
 func toRecord(s EpochStats) record {
@@ -53,6 +66,9 @@ func toRecord(s EpochStats) record {
 		v := jfloat(s.ValPerplexity)
 		r.ValPerplexity = &v
 	}
+	if f := s.Flow; f != nil {
+		r.Flow = &flowJSON{DH1: jfloat(f.DH1), DHT: jfloat(f.DHT), Ratio: jfloat(f.Ratio), Clipped: f.Clipped, Batches: f.Batches}
+	}
 	return r
 }
 
@@ -64,6 +80,9 @@ func (r record) stats() EpochStats {
 	}
 	if r.ValPerplexity != nil {
 		s.ValPerplexity = float64(*r.ValPerplexity)
+	}
+	if f := r.Flow; f != nil {
+		s.Flow = &FlowStats{DH1: float64(f.DH1), DHT: float64(f.DHT), Ratio: float64(f.Ratio), Clipped: f.Clipped, Batches: f.Batches}
 	}
 	return s
 }

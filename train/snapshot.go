@@ -48,6 +48,7 @@ type PartialEpoch struct {
 	LossSum     float64       // the sum of their mean losses times their tokens
 	Tokens      int           // the tokens they trained on
 	GradNormSum float64       // the sum of their gradient norms (before clipping)
+	Clipped     int           // how many of them were clipped
 	Spent       time.Duration // wall time spent on the epoch so far
 }
 
@@ -67,7 +68,7 @@ func (t *Trainer) Snapshot() (Snapshot, error) {
 	}
 	if p := t.partial; p != nil {
 		s.RNGState = slices.Clone(p.rngState) // before the epoch's StartEpoch drew
-		s.Partial = &PartialEpoch{Batches: p.batches, LossSum: p.ppl.sum, Tokens: p.ppl.tokens, GradNormSum: p.normSum, Spent: p.spent}
+		s.Partial = &PartialEpoch{Batches: p.batches, LossSum: p.ppl.sum, Tokens: p.ppl.tokens, GradNormSum: p.normSum, Spent: p.spent, Clipped: p.clipped}
 		for _, h := range t.state {
 			s.State = append(s.State, h.Clone().(*tensor.Dense))
 		}
@@ -129,7 +130,7 @@ func (t *Trainer) restore(s Snapshot) error {
 	t.partial = nil
 	if p := s.Partial; p != nil {
 		t.partial = &partialEpoch{rngState: slices.Clone(s.RNGState), batches: p.Batches,
-			ppl: Perplexity{sum: p.LossSum, tokens: p.Tokens}, normSum: p.GradNormSum, spent: p.Spent}
+			ppl: Perplexity{sum: p.LossSum, tokens: p.Tokens}, normSum: p.GradNormSum, spent: p.Spent, clipped: p.Clipped}
 		for i, h := range t.state {
 			copyDenseValues(h, s.State[i])
 		}

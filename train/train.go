@@ -11,6 +11,7 @@ import (
 
 	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
+	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -26,6 +27,10 @@ type Config struct {
 	Optimizer string            // "sgd" (the book's; also when empty) or "adam"
 	Schedule  Schedule          // learning rate per epoch; zero value: constant
 	ValEvery  int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
+	// GradFlow records EpochStats.Flow: the gradient's decay through
+	// time on the epoch's last minibatch and how often clipping fired.
+	// Off, it costs nothing; on, two (batch, hiddens) copies per minibatch.
+	GradFlow bool
 }
 
 // DefaultConfig is train_ch8's setting in the book: 500 epochs, batch 32,
@@ -66,8 +71,21 @@ type EpochStats struct {
 	// epoch; 0 when none was evaluated (no SetValidation, or not a
 	// Config.ValEvery epoch).
 	ValPerplexity float64
-	Elapsed       time.Duration // wall time of the run so far, resumed runs included
-	End           time.Time     // when the epoch ended
+	// Flow is the gradient-flow summary with Config.GradFlow; nil without.
+	Flow    *FlowStats
+	Elapsed time.Duration // wall time of the run so far, resumed runs included
+	End     time.Time     // when the epoch ended
+}
+
+// FlowStats summarises how the gradient flowed in an epoch (section 8.7).
+type FlowStats struct {
+	// DH1 and DHT are ||dL/dH_1|| and ||dL/dH_T|| (the model's output at
+	// the first and the last of the NumSteps steps, over the minibatch)
+	// on the epoch's last minibatch, before clipping; Ratio is DH1/DHT.
+	DH1, DHT, Ratio float64
+	// Clipped counts the epoch's minibatches whose gradient norm exceeded
+	// Config.Clip (0 when clipping is off), of Batches.
+	Clipped, Batches int
 }
 
 // Hook is called after every epoch; an error stops training and is
@@ -108,6 +126,23 @@ type Trainer struct {
 	stopped  string        // why a hook stopped Run early
 	partial  *partialEpoch // an epoch left when ctx was cancelled, or restored
 	restored bool          // a Checkpoint's Restore set the state
+	flow     *flowReads    // with Config.GradFlow
+}
+
+// flowReads receive dL/dH_1 and dL/dH_T of every minibatch (Config.GradFlow).
+type flowReads struct{ dh1, dhT G.Value }
+
+// readFlow is the graph.Config.Extend of Config.GradFlow: G.Grad made the
+// gradient of every node between the parameters and the loss, so reading
+// dL/dH_1 and dL/dH_T adds no computation.
+func (f *flowReads) readFlow(u *graph.Unrolled) error {
+	first, last := u.Hidden[0].Deriv(), u.Hidden[len(u.Hidden)-1].Deriv()
+	if first == nil || last == nil {
+		return errors.New("train: GradFlow: the graph has no gradient with respect to H_1 or H_T")
+	}
+	G.Read(first, &f.dh1)
+	G.Read(last, &f.dhT)
+	return nil
 }
 
 // partialEpoch is the progress of an epoch that Epoch left between two
@@ -123,6 +158,7 @@ type partialEpoch struct {
 	ppl      Perplexity    // their losses
 	normSum  float64       // the sum of their gradient norms
 	spent    time.Duration // wall time spent on the epoch so far
+	clipped  int           // minibatches whose gradient norm exceeded Clip
 }
 
 // ErrDiverged is wrapped by the error Epoch and Run return when the loss
@@ -172,7 +208,13 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := graph.Unroll(m, graph.Config{Batch: cfg.BatchSize, Steps: cfg.NumSteps, Loss: true})
+	gc := graph.Config{Batch: cfg.BatchSize, Steps: cfg.NumSteps, Loss: true}
+	var flow *flowReads
+	if cfg.GradFlow {
+		flow = &flowReads{}
+		gc.Extend = flow.readFlow
+	}
+	u, err := graph.Unroll(m, gc)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +222,7 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	return &Trainer{
 		Model: m, Config: cfg, Solver: solver,
 		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize),
-		x: make([]int, n), y: make([]int, n),
+		x: make([]int, n), y: make([]int, n), flow: flow,
 	}, nil
 }
 
@@ -256,6 +298,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 	}
 	var ppl Perplexity
 	var normSum float64
+	clipped := 0
 	var spent time.Duration // on this epoch before an interruption
 	k := 0                  // minibatches trained in this epoch
 	if p := t.partial; p != nil {
@@ -267,7 +310,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if err := t.iter.Seek(p.batches); err != nil {
 			return EpochStats{}, fmt.Errorf("train: continuing epoch %d: %w", epoch, err)
 		}
-		ppl, normSum, spent, k = p.ppl, p.normSum, p.spent, p.batches
+		ppl, normSum, spent, k, clipped = p.ppl, p.normSum, p.spent, p.batches, p.clipped
 		t.partial = nil
 	} else {
 		t.iter.StartEpoch()
@@ -277,7 +320,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if err := ctx.Err(); err != nil {
 			// Stop between minibatches, keeping what is needed to go on.
 			t.partial = &partialEpoch{rngState: t.iter.EpochRNGState(), batches: k, ppl: ppl, normSum: normSum,
-				spent: spent + time.Since(start)}
+				spent: spent + time.Since(start), clipped: clipped}
 			return EpochStats{}, err
 		}
 		if t.Config.Sampling == datasets.Random {
@@ -294,6 +337,9 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 			return EpochStats{}, fmt.Errorf("%w at minibatch %d of epoch %d", err, k+1, epoch)
 		}
 		normSum += norm
+		if t.Config.Clip > 0 && norm > t.Config.Clip {
+			clipped++
+		}
 		ppl.Add(loss, len(t.y))
 		t.updates++
 	}
@@ -310,6 +356,18 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 	}
 	if err := t.checkFinite(epoch, lr, "perplexity", s.Perplexity); err != nil {
 		return EpochStats{}, err
+	}
+	if t.flow != nil && t.flow.dh1 != nil {
+		// The reads hold the epoch's last minibatch.
+		a, err := valueNorm(t.flow.dh1)
+		if err != nil {
+			return EpochStats{}, err
+		}
+		b, err := valueNorm(t.flow.dhT)
+		if err != nil {
+			return EpochStats{}, err
+		}
+		s.Flow = &FlowStats{DH1: a, DHT: b, Ratio: a / b, Clipped: clipped, Batches: nb}
 	}
 	if t.val != nil && epoch%max(t.Config.ValEvery, 1) == 0 {
 		// The epoch's training is done: an interruption now waits for

@@ -147,6 +147,7 @@ func flags(o *options) *pflag.FlagSet {
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
 	book.StringVar(&o.progress, "progress", "auto", "auto (a progress bar on a terminal, else one line per epoch), bar, or lines")
 	book.StringVar(&o.metrics, "metrics", "", "write one JSON line per epoch to this file")
+	book.BoolVar(&o.train.GradFlow, "grad-flow", false, "add to each epoch's line and metrics ||dL/dH_1|| / ||dL/dH_T|| on its last minibatch and how many minibatches were clipped")
 	book.StringVar(&o.plot, "plot", "", "draw perplexity per epoch to this .png, .svg or .pdf at the end")
 	book.IntVar(&o.plotEvery, "plot-every", 0, "also redraw -plot every N epochs; 0: only at the end")
 	book.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of training (go tool pprof) to this file")
