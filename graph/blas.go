@@ -14,9 +14,3 @@ func BLAS() string { return blas.Name }
 // gonum's products and of package par; GOMAXPROCS either way (the
 // machine's cores unless the environment says otherwise).
 func Cores() int { return max(par.Workers(), blas.Threads) }
-
-// Sharing counts the products and passes that were split over the cores
-// and shared (Shared), and those run on one core because sharing did not
-// pay (Solo, during Pauses pauses): when the other cores are busy with
-// other work, the split work runs on one.
-func Sharing() par.Stats { return blas.PoolStats() }

@@ -1,15 +1,12 @@
 package graph
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
-
-	"github.com/unroll/unroll/internal/blas"
 )
 
 // The finite-difference checks of this file build a small float64 graph
@@ -140,17 +137,6 @@ func checkFDEps(t *testing.T, eps float64, params []fdParam, build func(g *G.Exp
 // so that entries whose gradient is zero on both sides agree.
 func relErr(a, b float64) float64 {
 	return math.Abs(a-b) / math.Max(math.Max(math.Abs(a), math.Abs(b)), 1e-8)
-}
-
-// bothSplits runs f with the products done in one BLAS call and, as the
-// openblas build does, split into blocks over goroutines.
-func bothSplits(t *testing.T, f func(t *testing.T)) {
-	old := blas.SplitGemm
-	defer func() { blas.SplitGemm = old }()
-	for _, split := range []bool{false, true} {
-		blas.SplitGemm = split
-		t.Run(fmt.Sprintf("split=%v", split), f)
-	}
 }
 
 func TestAddBiasFD(t *testing.T) {
