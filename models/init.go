@@ -24,9 +24,6 @@ const (
 	InitPyTorch
 )
 
-// Inits lists the initialisations by name.
-var Inits = []string{"book", "pytorch"}
-
 func (in Init) valid() bool { return in == InitBook || in == InitPyTorch }
 
 func (in Init) String() string {
