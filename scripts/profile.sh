@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # profile.sh: where a training minibatch spends its time.
 #
-#   scripts/profile.sh                  # default (pure Go) build, H=512
+#   scripts/profile.sh                  # default build (our kernels), H=512
 #   TAGS=openblas scripts/profile.sh    # the OpenBLAS build
 #   BENCH=MinibatchConcise scripts/profile.sh
 #
 # Runs the minibatch benchmark of package train under the CPU profiler and
-# prints its tokens/s, the share of the minibatch's wall time spent outside
-# matrix products (the benchmark times every BLAS call:
-# graph.MeasureProducts), and the Go functions outside the products that
-# take the most CPU time.
+# prints its tokens/s and the Go functions outside matrix products that
+# take the most CPU time (with their share of all samples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TAGS=${TAGS:-}
@@ -24,11 +22,10 @@ line=$(grep -E "^Benchmark$BENCH" "$OUT/bench.txt")
 echo "$line"
 echo "BLAS: $(grep -o 'BLAS: .*' "$OUT/bench.txt" | head -1 | cut -d' ' -f2-)"
 metric() { echo "$line" | awk -v m="$1" '{for (i = 2; i <= NF; i++) if ($i == m) print $(i-1)}'; }
-echo "wall time per minibatch: $(awk "BEGIN {printf \"%.1f\", $(metric ns/op) / 1e6}") ms, $(metric tokens/s) tokens/s; outside matrix products: $(metric %outside-products)%"
-# Samples in matrix products: gemmBlock and runParts and what they call,
-# gonum's product goroutines, and the openblas build's pool threads (C
-# frames: "worker", the library, and sched_yield in libc).
-matmul='graph\.gemmBlock|graph\.runParts|gonum/blas/gonum\.|^worker$|libopenblas|libc\.so'
+echo "wall time per minibatch: $(awk "BEGIN {printf \"%.1f\", $(metric ns/op) / 1e6}") ms, $(metric tokens/s) tokens/s"
+# Samples in matrix products: this project's kernels (internal/kernels),
+# gonum's, and OpenBLAS with the -tags openblas build.
+matmul='unroll/internal/kernels\.|gonum/blas/gonum\.|libopenblas|libc\.so'
 echo "costliest Go functions outside matrix products (flat CPU time, % of all samples):"
 go tool pprof -top -nodefraction=0 -nodecount=15 -ignore="$matmul" "$OUT/train.test" "$OUT/cpu.prof" 2>/dev/null |
 	awk '/flat%/ {p=1; next} p && NF {print "  " $0}'
