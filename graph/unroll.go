@@ -18,6 +18,9 @@ type Config struct {
 	// its symbolic gradients with respect to every parameter. Without it
 	// the graph only computes logits and the next state (for generation).
 	Loss bool
+	// ChunkSteps is the longest sequence NewRunner compiles into one graph
+	// (0: DefaultChunkSteps; negative: no limit). Unroll ignores it.
+	ChunkSteps int
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
@@ -55,6 +58,27 @@ type Unrolled struct {
 	logitsV G.Value
 	stateV  []G.Value
 	vm      G.VM
+
+	// What Chunked adds to a chunk's graph (see chunkRole).
+	role       chunkRole
+	seedV      []*tensor.Dense // with role.carry: dL/dS_T from later chunks
+	dStateV    []G.Value       // with role.carry: dL/dS_0, read out
+	accumulate bool            // Run adds to the gradients instead of zeroing them first
+}
+
+// chunkRole is what Chunked asks of one chunk's graph.
+type chunkRole struct {
+	// stateOnly: the graph computes the state after its last step only (no
+	// output layer, no loss): Chunked's forward pass.
+	stateOnly bool
+	// carry, with Loss: the gradient of the later chunks' loss with respect
+	// to this chunk's final state enters through one input per state
+	// (seedV), added to the loss as sum(S_T * seed); the gradient with
+	// respect to the initial state is read out (dStateV).
+	carry bool
+	// tokens, with Loss: the summed cross-entropy is divided by this (the
+	// whole sequence's tokens) instead of the chunk's own.
+	tokens int
 }
 
 // Unroll builds the graph of m over cfg.Steps steps and compiles it: the
@@ -63,6 +87,10 @@ type Unrolled struct {
 // cfg.Loss the mean softmax cross-entropy and G.Grad's symbolic gradients
 // with respect to every parameter.
 func Unroll(m Model, cfg Config) (*Unrolled, error) {
+	return unroll(m, cfg, chunkRole{})
+}
+
+func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	if cfg.Batch < 1 || cfg.Steps < 1 {
 		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.Batch, cfg.Steps)
 	}
@@ -80,7 +108,7 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	start := time.Now()
 	dt := params[0].Value.Dtype()
 	g := G.NewGraph()
-	u := &Unrolled{Config: cfg, Graph: g, model: m, vocab: vocab}
+	u := &Unrolled{Config: cfg, Graph: g, model: m, vocab: vocab, role: role}
 
 	byName := make(map[string]*G.Node, len(params))
 	for _, p := range params {
@@ -111,6 +139,13 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.Steps, len(u.State))
 	}
 	u.Hidden, u.Final = hs, final
+	u.stateV = make([]G.Value, len(final))
+	for i, s := range final {
+		G.Read(s, &u.stateV[i])
+	}
+	if role.stateOnly {
+		return u.compile(start)
+	}
 
 	stacked := hs[0]
 	if cfg.Steps > 1 {
@@ -128,25 +163,24 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	G.WithName("O")(logits)
 	u.Logits = logits
 	G.Read(logits, &u.logitsV)
-	u.stateV = make([]G.Value, len(final))
-	for i, s := range final {
-		G.Read(s, &u.stateV[i])
-	}
 
-	var opts []G.VMOpt
 	if cfg.Loss {
 		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Steps*cfg.Batch))
 		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.Steps*cfg.Batch), G.WithName("Y"), G.WithValue(u.ys))
-		if u.Loss, err = SoftmaxCrossEntropy(logits, u.Y); err != nil {
+		if role.tokens > 0 {
+			u.Loss, err = softmaxCrossEntropyOver(logits, u.Y, role.tokens)
+		} else {
+			u.Loss, err = SoftmaxCrossEntropy(logits, u.Y)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("graph: Unroll: loss: %w", err)
 		}
 		G.WithName("loss")(u.Loss)
 		G.Read(u.Loss, &u.lossV)
 		if !cfg.NoGrad {
-			if _, err = G.Grad(u.Loss, u.Params...); err != nil {
+			if err := u.grad(); err != nil {
 				return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
 			}
-			opts = append(opts, G.BindDualValues(u.Params...))
 		}
 	}
 	if cfg.Extend != nil {
@@ -154,9 +188,55 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 			return nil, fmt.Errorf("graph: Unroll: extending the graph: %w", err)
 		}
 	}
+	return u.compile(start)
+}
+
+// grad adds G.Grad's gradients of the loss with respect to every
+// parameter; with role.carry, of the loss plus sum(S_T * seed) over the
+// final states, and with respect to the initial states too.
+func (u *Unrolled) grad() error {
+	if !u.role.carry {
+		_, err := G.Grad(u.Loss, u.Params...)
+		return err
+	}
+	cost, wrt := u.Loss, append(G.Nodes{}, u.Params...)
+	for i, s := range u.model.States() {
+		seed := tensor.New(tensor.Of(u.Loss.Dtype()), tensor.WithShape(u.Batch, s.Size))
+		in := G.NewMatrix(u.Graph, seed.Dtype(), G.WithShape(u.Batch, s.Size), G.WithName(fmt.Sprintf("dloss/d%s_%d", s.Name, u.Steps)), G.WithValue(seed))
+		prod, err := G.HadamardProd(u.Final[i], in)
+		if err != nil {
+			return err
+		}
+		sum, err := G.Sum(prod)
+		if err != nil {
+			return err
+		}
+		if cost, err = G.Add(cost, sum); err != nil {
+			return err
+		}
+		u.seedV = append(u.seedV, seed)
+		wrt = append(wrt, u.State[i])
+	}
+	grads, err := G.Grad(cost, wrt...)
+	if err != nil {
+		return err
+	}
+	u.dStateV = make([]G.Value, len(u.State))
+	for i := range u.State {
+		G.Read(grads[len(u.Params)+i], &u.dStateV[i])
+	}
+	return nil
+}
+
+// compile makes the TapeMachine; start is when the build began.
+func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
+	var opts []G.VMOpt
+	if u.Loss != nil && !u.NoGrad {
+		opts = append(opts, G.BindDualValues(u.Params...))
+	}
 	compile := time.Now()
 	u.BuildTime = compile.Sub(start)
-	u.vm = G.NewTapeMachine(g, opts...)
+	u.vm = G.NewTapeMachine(u.Graph, opts...)
 	u.CompileTime = time.Since(compile)
 	return u, nil
 }
@@ -192,7 +272,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 			return 0, fmt.Errorf("graph: Run: state %d: %w", i, err)
 		}
 	}
-	if u.Loss != nil && !u.NoGrad {
+	if u.Loss != nil && !u.NoGrad && !u.accumulate {
 		u.ZeroGrads()
 	}
 	u.vm.Reset()

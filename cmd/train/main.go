@@ -117,6 +117,7 @@ func flags(o *options) *pflag.FlagSet {
 
 	opt := pflag.NewFlagSet("optimisation", pflag.ContinueOnError)
 	opt.IntVar(&o.train.NumSteps, "steps", d.NumSteps, "time steps unrolled per minibatch (num_steps)")
+	opt.IntVar(&o.train.ChunkSteps, "chunk-steps", 0, fmt.Sprintf("compile at most this many steps as one graph; longer -steps run in chunks: compile time linear in -steps, at the price of a second forward pass over all but the last chunk (and with less memory); 0: %d; -1: never chunk", graph.DefaultChunkSteps))
 	opt.IntVar(&o.train.BatchSize, "batch", d.BatchSize, "sequences per minibatch (batch_size)")
 	opt.IntVar(&o.train.Epochs, "epochs", d.Epochs, "passes over the corpus (num_epochs)")
 	opt.Float64Var(&o.train.LR, "lr", d.LR, "SGD learning rate")
@@ -507,13 +508,17 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	u := tr.Graph()
+	sum := tr.Compiled()
 	cores := fmt.Sprintf("%d cores", graph.Cores())
 	if graph.Cores() == 1 {
 		cores = "1 core"
 	}
-	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
-		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), cores)
+	nodes := fmt.Sprintf("%d nodes", sum.Nodes)
+	if sum.Graphs > 1 {
+		nodes = fmt.Sprintf("%d steps in chunks of %d (%d graphs, %d nodes)", sum.Steps, sum.ChunkSteps, sum.Graphs, sum.Nodes)
+	}
+	fmt.Fprintf(stdout, "graph: %s, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
+		nodes, ms(sum.Build), ms(sum.Compile), graph.BLAS(), cores)
 	if o.cpuProfile != "" {
 		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
