@@ -64,6 +64,8 @@ type Unrolled struct {
 	seedV      []*tensor.Dense // with role.carry: dL/dS_T from later chunks
 	dStateV    []G.Value       // with role.carry: dL/dS_0, read out
 	accumulate bool            // Run adds to the gradients instead of zeroing them first
+
+	resetEachRun bool // Reset the machine (dropping its buffers) instead of rewinding it; for tests
 }
 
 // chunkRole is what Chunked asks of one chunk's graph.
@@ -275,7 +277,9 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 	if u.Loss != nil && !u.NoGrad && !u.accumulate {
 		u.ZeroGrads()
 	}
-	u.vm.Reset()
+	if u.resetEachRun || !rewind(u.vm) {
+		u.vm.Reset()
+	}
 	if err := u.vm.RunAll(); err != nil {
 		// The failing node's neighbourhood goes to a DOT file named in
 		// the message (see MachineError).
