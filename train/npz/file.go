@@ -35,7 +35,7 @@ func ReadFile(path string) ([]Array, error) {
 		r := bytes.NewReader(b)
 		a, err := ReadNPY(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return nil, &fileError{path, err}
 		}
 		if rest := r.Len(); rest != 0 {
 			return nil, fmt.Errorf("npz: %s: %d bytes after the array's data: the file is corrupt", path, rest)
@@ -45,10 +45,22 @@ func ReadFile(path string) ([]Array, error) {
 	}
 	arrays, err := Read(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, &fileError{path, err}
 	}
 	return arrays, nil
 }
+
+// fileError is an error reading the file path: "npz: PATH: what".
+type fileError struct {
+	path string
+	err  error
+}
+
+func (e *fileError) Error() string {
+	return "npz: " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "npz: ")
+}
+
+func (e *fileError) Unwrap() error { return e.err }
 
 // WriteFile writes arrays to path: one .npy array if path ends in ".npy"
 // (then arrays must hold exactly one), else an .npz archive (see [Write]).
