@@ -38,7 +38,7 @@
 // header that claims a shape larger than the data that follows is an
 // error after reading that data, not an allocation of what it claims.
 //
-// Gorgonia's tensor package has WriteNpy and ReadNpy too; this package
+// Gorgonia's tensor.Dense.WriteNpy and tensor.Dense.ReadNpy read and write .npy too; this package
 // exists for the .npz container, for errors instead of panics on corrupt
 // files, and to fix the byte order and layout whatever the tensor's own.
 package npz
