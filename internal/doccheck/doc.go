@@ -24,7 +24,9 @@
 // A second test reads README.md and docs/*.md (not docs/performance.md,
 // the history of a removed design): every flag of a "./cmd/NAME ..." line
 // must be one of that command's, every `-flag` in backquotes one of some
-// command's, and every pkg.Name of a library package declared. The flags
+// command's, every pkg.Name of a library package and every backquoted Go
+// name (`Unroll`, `Generator.Sample`, `G.Grad`) declared, and every test
+// named (TestBadInput, in docs/errors.md's rows) present. The flags
 // are read from the commands' source (pflag's String, IntVar, ...); they
 // were the same as each command's -h when the test was written.
 //

@@ -84,6 +84,8 @@ var (
 	cmdLineRE   = regexp.MustCompile(`\./cmd/([a-z]+)((?:\s+[^#|;&` + "`" + `]*)?)`)
 	flagTokenRE = regexp.MustCompile(`(?:^|\s)--?([a-z][a-z0-9-]*)`)
 	codeFlagRE  = regexp.MustCompile("`--?([a-z][a-z0-9-]*)[^`]*`")
+	codeNameRE  = regexp.MustCompile("`([A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*|G)(?:\\.([A-Z]\\w*))?(?:\\(\\))?`")
+	testNameRE  = regexp.MustCompile(`\b(?:Test|Fuzz|Example)[A-Z_]\w*`)
 	apiRE       = regexp.MustCompile(`(?:^|[^\w./-])([a-z]+)\.([A-Z]\w*)(?:\.([A-Z]\w*))?`)
 	// otherFlags are flags the documents show that are not our
 	// commands': the go command's (go test -run, go build -tags), iconv's
@@ -123,9 +125,12 @@ func TestMarkdownCheckerCatches(t *testing.T) {
 	flags := commandFlags(t, m.root)
 	got := m.checkMarkdown(flags, "go run ./cmd/train -steps 3 -stepz 3 -o x   # -o is graph's\n"+
 		"use `-bogus 3`, `-init-from w.npz`, `-tags openblas`; train.Nope, models.Config.Nope, graph.Config.Batch, train.New\n"+
-		"go run ./cmd/graph -o g.svg -format svg; go run ./cmd/nope -x\n")
+		"go run ./cmd/graph -o g.svg -format svg; go run ./cmd/nope -x\n"+
+		"`Unroll`, `Generator.Sample`, `G.Grad`, `ToDot()`, `W_hh`, `Trainer.Nope`, `Frobnicate`\n"+
+		"| train | x | 1 | `y` | TestBadInput, TestNoSuchThing |\n")
 	want := []string{"1: train has no flag -stepz", "1: train has no flag -o", "2: no command has the flag -bogus",
-		"2: train.Nope", "2: models.Config.Nope", "3: ./cmd/nope: no such command"}
+		"2: train.Nope", "2: models.Config.Nope", "3: ./cmd/nope: no such command",
+		"4: Trainer.Nope", "4: Frobnicate", "5: no test TestNoSuchThing"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("flagged\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
@@ -163,6 +168,19 @@ func (m *module) checkMarkdown(flags map[string]map[string]bool, text string) []
 				bad = append(bad, where+"no command has the flag -"+mm[1])
 			}
 		}
+		// `Unroll`, `Generator.Sample`, `G.Grad`, `ToDot()`: a Go name of the
+		// module or a package it imports (not W_hh, H_t: the book's).
+		for _, mm := range codeNameRE.FindAllStringSubmatch(line, -1) {
+			if !m.anywhere(mm[1], mm[2]) {
+				bad = append(bad, where+strings.TrimSuffix(mm[1]+"."+mm[2], "."))
+			}
+		}
+		// The tests docs/errors.md names for each row: they exist.
+		for _, mm := range testNameRE.FindAllString(line, -1) {
+			if !m.anywhere(mm, "") {
+				bad = append(bad, where+"no test "+mm)
+			}
+		}
 		// train.New, models.Config.Dtype: declared in that package.
 		for _, mm := range apiRE.FindAllStringSubmatch(line, -1) {
 			p := m.byName[mm[1]]
@@ -176,4 +194,37 @@ func (m *module) checkMarkdown(flags map[string]map[string]bool, text string) []
 		}
 	}
 	return bad
+}
+
+// anywhere reports whether name (or name.member, name a package or a
+// type) is declared in the module or a package it imports: a top-level
+// name, a method or field, or a test's function.
+func (m *module) anywhere(name, member string) bool {
+	var pkgs []*pkg
+	pkgs = append(pkgs, m.pkgs...)
+	for _, e := range m.external {
+		pkgs = append(pkgs, e)
+	}
+	if member != "" {
+		if p := m.byName[name]; p != nil {
+			return p.decls[member] || p.isField(member)
+		}
+		for _, ip := range m.aliases[name] {
+			if e := m.external[ip]; e != nil && (e.decls[member] || e.isField(member)) {
+				return true
+			}
+		}
+		for _, p := range pkgs {
+			if p.has(name, member) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range pkgs {
+		if p.decls[name] || p.testDecls[name] || p.isField(name) {
+			return true
+		}
+	}
+	return false
 }
