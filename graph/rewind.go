@@ -8,7 +8,7 @@ import (
 )
 
 // rewind sets a TapeMachine back to its first instruction and keeps its
-// registers, so that the next RunAll writes into the buffers the last one
+// registers, so that the next run writes into the buffers the last one
 // allocated. Gorgonia's Reset does the same but also drops every register
 // (since gorgonia PR #467), so each run re-allocates all of them: at the
 // book's size about 50 MB and 10,000 allocations per minibatch, and the
