@@ -14,3 +14,8 @@ func BLAS() string { return blas.Name }
 // gonum's products and of package par; GOMAXPROCS either way (the
 // machine's cores unless the environment says otherwise).
 func Cores() int { return max(par.Workers(), blas.Threads) }
+
+// BLASWarning is a line for the user about the BLAS in use, or "": with
+// -tags openblas, when OpenBLAS runs a kernel written for an older CPU
+// than this one, it names the OPENBLAS_CORETYPE to set.
+func BLASWarning() string { return blas.Warning }

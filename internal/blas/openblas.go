@@ -6,6 +6,7 @@ package blas
 #cgo LDFLAGS: -lopenblas
 #cgo CFLAGS: -O3
 char* openblas_get_config(void);
+char* openblas_get_corename(void);
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int);
 
@@ -28,6 +29,7 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sys/cpu"
 	"gonum.org/v1/netlib/blas/netlib"
 	G "gorgonia.org/gorgonia"
 
@@ -66,6 +68,7 @@ func init() {
 	SplitGemm = true
 	par.SetWorkers(1)
 	Name = fmt.Sprintf("OpenBLAS (%s)", C.GoString(C.openblas_get_config()))
+	Warning = coreWarning(C.GoString(C.openblas_get_corename()), cpu.X86.HasAVX2 && cpu.X86.HasFMA, cpu.X86.HasAVX512F)
 	if C.unroll_have_avx2() != 0 {
 		Tanh32 = tanhAVX2
 		Vec32 = &Kernels32{
