@@ -212,7 +212,7 @@ func TestTimeMachineFirstMinibatch(t *testing.T) {
 func TestDeterminism(t *testing.T) {
 	ids := lcgCorpus()
 	for _, s := range []Sampling{Sequential, Random} {
-		run := func(seed int64) []uint64 {
+		run := func(seed uint64) []uint64 {
 			it, err := NewIterator(ids, 2, 6, s, NewPyRandom(seed))
 			if err != nil {
 				t.Fatal(err)
@@ -474,8 +474,8 @@ func FuzzIterator(f *testing.F) {
 		if random {
 			s = Random
 		}
-		ids := rangeIDs(nTokens) // ids[i] == i: a value is its own position
-		it, err := NewIterator(ids, B, T, s, NewPyRandom(seed))
+		ids := rangeIDs(nTokens)                                        // ids[i] == i: a value is its own position
+		it, err := NewIterator(ids, B, T, s, NewPyRandom(uint64(seed))) // a negative seed: its two's complement
 		if err != nil {
 			if B >= 1 && T >= 1 && nTokens >= minTokensSat(B, T, s) {
 				t.Fatalf("NewIterator(%d tokens, B=%d, T=%d, %v): %v", nTokens, B, T, s, err)

@@ -13,7 +13,7 @@
 // the hidden outputs of all steps, applies Model.Output and, for training,
 // the mean softmax cross-entropy and its symbolic gradients:
 //
-//	u, err := graph.Unroll(lm, graph.Config{Batch: 32, Steps: 35, Loss: true})
+//	u, err := graph.Unroll(lm, graph.Config{BatchSize: 32, NumSteps: 35, Loss: true})
 //	loss, err := u.Run(x, y, state) // x, y time-major token ids
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.

@@ -99,7 +99,7 @@ func ModelDOT(m Model, steps int, opts DOTOptions) ([]byte, error) {
 	if batch == 0 {
 		batch = 1
 	}
-	u, err := Unroll(m, Config{Batch: batch, Steps: steps, Loss: true})
+	u, err := Unroll(m, Config{BatchSize: batch, NumSteps: steps, Loss: true})
 	if err != nil {
 		return nil, fmt.Errorf("graph: ModelDOT: %w", err)
 	}

@@ -45,7 +45,7 @@ func newModel(t *testing.T, kind string) graph.Model {
 
 func unroll(t *testing.T, kind string, steps int, loss bool) *graph.Unrolled {
 	t.Helper()
-	u, err := graph.Unroll(newModel(t, kind), graph.Config{Batch: tB, Steps: steps, Loss: loss})
+	u, err := graph.Unroll(newModel(t, kind), graph.Config{BatchSize: tB, NumSteps: steps, Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,7 +516,7 @@ func TestModelDOT(t *testing.T) {
 // names.
 func TestRunWritesFailingNeighbourhood(t *testing.T) {
 	u := unroll(t, "rnn", 3, true)
-	n := u.Steps * u.Batch
+	n := u.NumSteps * u.BatchSize
 	x, y := make([]int, n), make([]int, n)
 	y[5] = tV + 3
 	state := []*tensor.Dense{tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(tB, tH))}
@@ -599,7 +599,7 @@ func TestRenderTimes(t *testing.T) {
 		opts  graph.DOTOptions
 		limit time.Duration
 	}{{3, graph.DOTOptions{}, 5 * time.Second}, {35, graph.DOTOptions{Summarize: 2}, 20 * time.Second}} {
-		u, err := graph.Unroll(newModel(t, "rnn"), graph.Config{Batch: 32, Steps: c.steps, Loss: true})
+		u, err := graph.Unroll(newModel(t, "rnn"), graph.Config{BatchSize: 32, NumSteps: c.steps, Loss: true})
 		if err != nil {
 			t.Fatal(err)
 		}

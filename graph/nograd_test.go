@@ -35,8 +35,8 @@ func TestNoGradLoss(t *testing.T) {
 		}
 		return loss, h.Float32s()
 	}
-	l1, h1 := run(graph.Config{Batch: B, Steps: T, Loss: true})
-	l2, h2 := run(graph.Config{Batch: B, Steps: T, Loss: true, NoGrad: true})
+	l1, h1 := run(graph.Config{BatchSize: B, NumSteps: T, Loss: true})
+	l2, h2 := run(graph.Config{BatchSize: B, NumSteps: T, Loss: true, NoGrad: true})
 	if l1 != l2 || l1 == 0 {
 		t.Errorf("loss %v with gradients, %v without", l1, l2)
 	}

@@ -10,13 +10,14 @@ import (
 )
 
 // Config fixes the shape of an unrolled graph: Gorgonia checks shapes
-// exactly, so one graph serves one (Batch, Steps) pair.
+// exactly, so one graph serves one (BatchSize, NumSteps) pair.
 type Config struct {
-	Batch int // minibatch size (the book's batch_size)
-	Steps int // time steps unrolled (the book's num_steps)
-	// Loss adds labels, the mean cross-entropy over Steps*Batch tokens and
-	// its symbolic gradients with respect to every parameter. Without it
-	// the graph only computes logits and the next state (for generation).
+	BatchSize int // minibatch size (the book's batch_size)
+	NumSteps  int // time steps unrolled (the book's num_steps)
+	// Loss adds labels, the mean cross-entropy over NumSteps*BatchSize
+	// tokens and its symbolic gradients with respect to every parameter.
+	// Without it the graph only computes logits and the next state (for
+	// generation).
 	Loss bool
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
@@ -29,18 +30,18 @@ type Config struct {
 	Extend func(u *Unrolled) error
 }
 
-// Unrolled is a model unrolled over Steps time steps and compiled into a
+// Unrolled is a model unrolled over NumSteps time steps and compiled into a
 // TapeMachine. It is built once and run for every minibatch.
 type Unrolled struct {
 	Config
 	Graph  *G.ExprGraph
 	Params G.Nodes   // parameter nodes, in Model.Params order
-	X      []*G.Node // one-hot inputs per step, each (Batch, VocabSize)
-	Y      *G.Node   // labels, time-major (Steps*Batch); nil without Loss
-	State  G.Nodes   // initial state, each (Batch, size), in Model.States order
-	Hidden []*G.Node // the model's output per step, each (Batch, hiddens)
+	X      []*G.Node // one-hot inputs per step, each (BatchSize, VocabSize)
+	Y      *G.Node   // labels, time-major (NumSteps*BatchSize); nil without Loss
+	State  G.Nodes   // initial state, each (BatchSize, size), in Model.States order
+	Hidden []*G.Node // the model's output per step, each (BatchSize, hiddens)
 	Final  G.Nodes   // the state after the last step, in Model.States order
-	Logits *G.Node   // time-major (Steps*Batch, vocab)
+	Logits *G.Node   // time-major (NumSteps*BatchSize, vocab)
 	Loss   *G.Node   // mean cross-entropy; nil without Loss
 
 	// BuildTime is the time Unroll took to build the graph and its
@@ -57,20 +58,20 @@ type Unrolled struct {
 	vm      G.VM
 }
 
-// Unroll builds the graph of m over cfg.Steps steps and compiles it: the
+// Unroll builds the graph of m over cfg.NumSteps steps and compiles it: the
 // one-hot inputs X_1..X_T, the model's Forward over them from the initial
 // state, its Output over the hidden outputs of all steps stacked, and with
 // cfg.Loss the mean softmax cross-entropy and G.Grad's symbolic gradients
 // with respect to every parameter.
 func Unroll(m Model, cfg Config) (*Unrolled, error) {
-	if cfg.Batch < 1 || cfg.Steps < 1 {
-		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.Batch, cfg.Steps)
+	if cfg.BatchSize < 1 || cfg.NumSteps < 1 {
+		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.BatchSize, cfg.NumSteps)
 	}
 	params := m.Params()
 	if len(params) == 0 {
 		return nil, errors.New("graph: Unroll: model has no parameters")
 	}
-	if err := checkNames(params, m.States(), cfg.Steps); err != nil {
+	if err := checkNames(params, m.States(), cfg.NumSteps); err != nil {
 		return nil, fmt.Errorf("graph: Unroll: %w", err)
 	}
 	vocab := m.VocabSize()
@@ -92,12 +93,12 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 		byName[p.Name] = n
 	}
 	for _, s := range m.States() {
-		n := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, s.Size), G.WithName(s.Name+"_0"))
+		n := G.NewMatrix(g, dt, G.WithShape(cfg.BatchSize, s.Size), G.WithName(s.Name+"_0"))
 		u.State = append(u.State, n)
 	}
-	for t := 0; t < cfg.Steps; t++ {
-		xt := tensor.New(tensor.Of(dt), tensor.WithShape(cfg.Batch, vocab))
-		x := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, vocab), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
+	for t := 0; t < cfg.NumSteps; t++ {
+		xt := tensor.New(tensor.Of(dt), tensor.WithShape(cfg.BatchSize, vocab))
+		x := G.NewMatrix(g, dt, G.WithShape(cfg.BatchSize, vocab), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
 		u.xs = append(u.xs, xt)
 		u.X = append(u.X, x)
 	}
@@ -107,13 +108,13 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: Unroll: forward: %w", err)
 	}
-	if len(hs) != cfg.Steps || len(final) != len(u.State) {
-		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.Steps, len(u.State))
+	if len(hs) != cfg.NumSteps || len(final) != len(u.State) {
+		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.NumSteps, len(u.State))
 	}
 	u.Hidden, u.Final = hs, final
 
 	stacked := hs[0]
-	if cfg.Steps > 1 {
+	if cfg.NumSteps > 1 {
 		if stacked, err = StackRows(hs...); err != nil {
 			return nil, fmt.Errorf("graph: Unroll: stacking hidden outputs: %w", err)
 		}
@@ -122,8 +123,8 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: Unroll: output: %w", err)
 	}
-	if s := logits.Shape(); len(s) != 2 || s[0] != cfg.Steps*cfg.Batch || s[1] != vocab {
-		return nil, fmt.Errorf("graph: Unroll: output has shape %v, want (%d, %d)", s, cfg.Steps*cfg.Batch, vocab)
+	if s := logits.Shape(); len(s) != 2 || s[0] != cfg.NumSteps*cfg.BatchSize || s[1] != vocab {
+		return nil, fmt.Errorf("graph: Unroll: output has shape %v, want (%d, %d)", s, cfg.NumSteps*cfg.BatchSize, vocab)
 	}
 	G.WithName("O")(logits)
 	u.Logits = logits
@@ -135,8 +136,8 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 
 	var opts []G.VMOpt
 	if cfg.Loss {
-		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Steps*cfg.Batch))
-		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.Steps*cfg.Batch), G.WithName("Y"), G.WithValue(u.ys))
+		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.NumSteps*cfg.BatchSize))
+		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.NumSteps*cfg.BatchSize), G.WithName("Y"), G.WithValue(u.ys))
 		if u.Loss, err = SoftmaxCrossEntropy(logits, u.Y); err != nil {
 			return nil, fmt.Errorf("graph: Unroll: loss: %w", err)
 		}
@@ -161,15 +162,15 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	return u, nil
 }
 
-// Run executes the graph for one minibatch. x and y hold Steps*Batch token
-// ids in time-major order (index t*Batch + b); y is ignored without Loss.
+// Run executes the graph for one minibatch. x and y hold NumSteps*BatchSize token
+// ids in time-major order (index t*BatchSize + b); y is ignored without Loss.
 // state holds one tensor per Model.States entry: it is read as the
 // initial state and overwritten with the state after the last step, so a
 // caller carries it to the next minibatch without backpropagating into it.
 // It returns the mean cross-entropy (0 without Loss). After a Run with Loss
 // the parameters' gradients for this minibatch are in Grads.
 func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
-	n := u.Steps * u.Batch
+	n := u.NumSteps * u.BatchSize
 	if len(x) != n || (u.Loss != nil && len(y) != n) {
 		return 0, fmt.Errorf("graph: Run: want %d token ids for x and y, got %d and %d", n, len(x), len(y))
 	}
@@ -182,7 +183,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 		}
 	}
 	for t, xt := range u.xs {
-		oneHot(xt, x[t*u.Batch:(t+1)*u.Batch])
+		oneHot(xt, x[t*u.BatchSize:(t+1)*u.BatchSize])
 	}
 	if u.ys != nil {
 		copy(u.ys.Ints(), y)
@@ -218,7 +219,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 }
 
 // LogitsValue returns the logits of the last Run, time-major
-// (Steps*Batch, vocab). The tensor belongs to the machine: copy what you keep.
+// (NumSteps*BatchSize, vocab). The tensor belongs to the machine: copy what you keep.
 func (u *Unrolled) LogitsValue() *tensor.Dense {
 	d, _ := u.logitsV.(*tensor.Dense)
 	return d

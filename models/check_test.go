@@ -135,7 +135,7 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			t.Parallel()
 			pr := tc.pr
 			m := scaledModel(t, pr, tc.v)
-			u, err := graph.Unroll(m, graph.Config{Batch: pr.B, Steps: pr.T, Loss: true})
+			u, err := graph.Unroll(m, graph.Config{BatchSize: pr.B, NumSteps: pr.T, Loss: true})
 			if err != nil {
 				t.Fatal(err)
 			}

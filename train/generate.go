@@ -29,7 +29,7 @@ type Generator struct {
 
 // NewGenerator builds the 1 x 1 generation graph of m.
 func NewGenerator(m graph.Model) (*Generator, error) {
-	u, err := graph.Unroll(m, graph.Config{Batch: 1, Steps: 1})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: 1, NumSteps: 1})
 	if err != nil {
 		return nil, fmt.Errorf("train: generation graph: %w", err)
 	}

@@ -13,14 +13,14 @@ import (
 )
 
 // Flow is how the gradient flows back through time over one sequence
-// (section 8.7): the L2 norm of dL/dS_t for every step t = 1..Steps and
+// (section 8.7): the L2 norm of dL/dS_t for every step t = 1..NumSteps and
 // every watched state S, taken over the whole minibatch, for two losses:
 // the cross-entropy at the last step alone and the mean cross-entropy over
 // all steps. The gradients are the graph's own (G.Backpropagate with
 // respect to the state nodes of the unrolled graph), total derivatives: for
 // the LSTM, dL/dC_t includes the path through H_t = O_t ⊙ tanh(C_t).
 type Flow struct {
-	Steps, Batch int
+	NumSteps, BatchSize int
 	// States names the watched nodes without their step suffix: first the
 	// model's output per step (Unrolled.Hidden: "H", or "l2.H" for the top
 	// of a stack), then every other state the model carries ("C" for the
@@ -28,10 +28,10 @@ type Flow struct {
 	// bidirectional layer).
 	States []string
 	// Last[i][t-1] is ||dL_T/dS_t||, L_T the mean cross-entropy of the
-	// last step's Batch tokens; Mean[i][t-1] is ||dL/dS_t||, L the mean
-	// cross-entropy of all Steps*Batch tokens (the training loss). A state
-	// that does not influence the loss at all (an MLP's earlier outputs for
-	// L_T) has gradient exactly 0.
+	// last step's BatchSize tokens; Mean[i][t-1] is ||dL/dS_t||, L the
+	// mean cross-entropy of all NumSteps*BatchSize tokens (the training
+	// loss). A state that does not influence the loss at all (an MLP's
+	// earlier outputs for L_T) has gradient exactly 0.
 	Last, Mean [][]float64
 	// LossLast and LossMean are L_T and L.
 	LossLast, LossMean float64
@@ -66,7 +66,7 @@ func GradFlow(m graph.Model, x, y []int, batch int) (*Flow, error) {
 		return nil, fmt.Errorf("train: GradFlow: want x and y of steps*batch token ids (batch %d), got %d and %d", batch, len(x), len(y))
 	}
 	steps := len(x) / batch
-	f := &Flow{Steps: steps, Batch: batch}
+	f := &Flow{NumSteps: steps, BatchSize: batch}
 	for _, last := range []bool{true, false} {
 		p, err := newFlowProbe(m, batch, steps, last)
 		if err != nil {
@@ -101,7 +101,7 @@ type flowProbe struct {
 
 func newFlowProbe(m graph.Model, batch, steps int, last bool) (*flowProbe, error) {
 	p := &flowProbe{m: m, last: last}
-	_, err := graph.Unroll(m, graph.Config{Batch: batch, Steps: steps, Extend: p.extend})
+	_, err := graph.Unroll(m, graph.Config{BatchSize: batch, NumSteps: steps, Extend: p.extend})
 	if err != nil {
 		return nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
@@ -117,13 +117,13 @@ func (p *flowProbe) extend(u *graph.Unrolled) error {
 	for _, n := range u.Params {
 		byName[n.Name()] = n
 	}
-	logits, n := u.Logits, u.Steps*u.Batch
+	logits, n := u.Logits, u.NumSteps*u.BatchSize
 	if p.last {
 		var err error
-		if logits, err = p.m.Output(graph.NewVars(byName), u.Hidden[u.Steps-1]); err != nil {
+		if logits, err = p.m.Output(graph.NewVars(byName), u.Hidden[u.NumSteps-1]); err != nil {
 			return fmt.Errorf("output of the last step: %w", err)
 		}
-		n = u.Batch
+		n = u.BatchSize
 	}
 	p.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(n))
 	yn := G.NewVector(g, tensor.Int, G.WithShape(n), G.WithName("Y_flow"), G.WithValue(p.ys))
@@ -185,7 +185,7 @@ func (p *flowProbe) watch(u *graph.Unrolled) ([]G.Nodes, error) {
 		seen[h] = true
 	}
 	for _, s := range p.m.States() {
-		ns := make(G.Nodes, u.Steps)
+		ns := make(G.Nodes, u.NumSteps)
 		dup := false
 		for t := range ns {
 			name := fmt.Sprintf("%s_%d", s.Name, t+1)
@@ -235,11 +235,11 @@ func ancestors(n *G.Node) map[*G.Node]bool {
 func (p *flowProbe) run(x, y []int) (float64, [][]float64, error) {
 	u := p.u
 	if p.last {
-		copy(p.ys.Ints(), y[(u.Steps-1)*u.Batch:])
+		copy(p.ys.Ints(), y[(u.NumSteps-1)*u.BatchSize:])
 	} else {
 		copy(p.ys.Ints(), y)
 	}
-	if _, err := u.Run(x, nil, zeroState(p.m, u.Batch)); err != nil {
+	if _, err := u.Run(x, nil, zeroState(p.m, u.BatchSize)); err != nil {
 		return 0, nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
 	loss, err := valueNorm(p.lossV) // a cross-entropy: >= 0

@@ -68,7 +68,7 @@ func stateValues(t *testing.T, m graph.Model, x []int) map[string][][]float64 {
 		}
 		return nil
 	}
-	u, err := graph.Unroll(m, graph.Config{Batch: fdBatch, Steps: fdSteps, Extend: extend})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: fdBatch, NumSteps: fdSteps, Extend: extend})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func (o *oracle) losses(k int, h, c []float64) (last, total float64) {
 	u := o.graphs[k]
 	if u == nil {
 		var err error
-		if u, err = graph.Unroll(o.m, graph.Config{Batch: fdBatch, Steps: fdSteps - k}); err != nil {
+		if u, err = graph.Unroll(o.m, graph.Config{BatchSize: fdBatch, NumSteps: fdSteps - k}); err != nil {
 			o.t.Fatal(err)
 		}
 		o.graphs[k] = u

@@ -23,7 +23,7 @@ type Config struct {
 	LR        float64           // SGD learning rate (lr)
 	Clip      float64           // global gradient norm limit theta; <= 0: off
 	Sampling  datasets.Sampling // sequential or random (use_random_iter)
-	Seed      int64             // seeds the minibatch sampling
+	Seed      uint64            // seeds the minibatch sampling (models.Config.Seed seeds the weights)
 	Optimizer string            // "sgd" (the book's; also when empty) or "adam"
 	Schedule  Schedule          // learning rate per epoch; zero value: constant
 	ValEvery  int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
@@ -208,7 +208,7 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	gc := graph.Config{Batch: cfg.BatchSize, Steps: cfg.NumSteps, Loss: true}
+	gc := graph.Config{BatchSize: cfg.BatchSize, NumSteps: cfg.NumSteps, Loss: true}
 	var flow *flowReads
 	if cfg.GradFlow {
 		flow = &flowReads{}

@@ -139,7 +139,7 @@ func TestTrainLearnsPeriodicText(t *testing.T) {
 // does not.
 func TestSameSeedSameRun(t *testing.T) {
 	c := corpusOf(t, periodic)
-	run := func(seed uint64, sampleSeed int64) ([]float64, []float32) {
+	run := func(seed, sampleSeed uint64) ([]float64, []float32) {
 		cfg := smallConfig(datasets.Random)
 		cfg.Epochs, cfg.Seed = 5, sampleSeed
 		tr, m := newTrainer(t, c, cfg, seed)

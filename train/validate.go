@@ -39,7 +39,7 @@ func (t *Trainer) SetValidation(ids []int) error {
 	if b < 1 {
 		return fmt.Errorf("train: the validation text has %d tokens but -steps %d needs at least %d: raise -val-frac or lower -steps", len(ids), T, T+1)
 	}
-	u, err := graph.Unroll(t.Model, graph.Config{Batch: b, Steps: T, Loss: true, NoGrad: true})
+	u, err := graph.Unroll(t.Model, graph.Config{BatchSize: b, NumSteps: T, Loss: true, NoGrad: true})
 	if err != nil {
 		return fmt.Errorf("train: validation graph: %w", err)
 	}
@@ -59,7 +59,7 @@ func (t *Trainer) ValidationShape() (batch, batches, tokens int) {
 	if t.val == nil {
 		return 0, 0, 0
 	}
-	return t.val.u.Batch, t.val.nb, t.val.nb * t.val.u.Batch * t.val.u.Steps
+	return t.val.u.BatchSize, t.val.nb, t.val.nb * t.val.u.BatchSize * t.val.u.NumSteps
 }
 
 // Validate returns the perplexity of the validation tokens under the
@@ -72,7 +72,7 @@ func (t *Trainer) Validate(ctx context.Context) (float64, error) {
 	for _, s := range v.state {
 		s.Zero()
 	}
-	B, T := v.u.Batch, v.u.Steps
+	B, T := v.u.BatchSize, v.u.NumSteps
 	var ppl Perplexity
 	for j := 0; j < v.nb; j++ {
 		if err := ctx.Err(); err != nil {

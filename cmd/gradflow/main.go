@@ -457,7 +457,7 @@ func writeTable(w io.Writer, results []result, sep, num string) error {
 	if _, err := fmt.Fprintln(w, strings.Join(cols, sep)); err != nil {
 		return err
 	}
-	T := results[0].flow.Steps
+	T := results[0].flow.NumSteps
 	for t := 0; t < T; t++ {
 		row := []string{strconv.Itoa(t + 1)}
 		for _, r := range results {

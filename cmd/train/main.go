@@ -141,7 +141,7 @@ func flags(o *options) *pflag.FlagSet {
 	ck.BoolVar(&o.overwrite, "overwrite", false, "start a new run in a -checkpoint DIR that holds another run's checkpoints, removing them")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
-	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
+	book.Uint64Var(&o.train.Seed, "seed", 0, "seed of the initial weights and of the minibatch sampling (the library keeps them apart: models.Config.Seed, train.Config.Seed): same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
 	book.StringVar(&o.prefix, "prefix", "", "the prompt of the predictions (default: \"time traveller\" on The Time Machine, else the text's first words)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
@@ -339,7 +339,7 @@ func trainBytes(size models.Size, vocab, hiddens, batch, steps int) float64 {
 func (o *options) modelConfig(vocab int, act models.Activation) models.Config {
 	init, _ := models.ParseInit(o.init) // checked by check
 	return models.Config{Kind: o.model, VocabSize: vocab, NumHiddens: o.hiddens, NumLayers: o.layers,
-		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
+		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: o.train.Seed}
 }
 
 // writes are the paths the run writes.
