@@ -22,7 +22,11 @@ type MachineError struct {
 
 func (e *MachineError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.Err.Error())
+	if e.Err == nil {
+		b.WriteString("graph: the machine failed")
+	} else {
+		b.WriteString(e.Err.Error())
+	}
 	switch {
 	case e.DOTPath != "":
 		fmt.Fprintf(&b, " [graph around node %s written to %s]", nodeTitle(e.Node), e.DOTPath)
