@@ -34,7 +34,8 @@
 // step, parameters drawn once and shapes on the edges; optionally the
 // backward pass, or many steps summarised. ModelDOT and Render serve
 // notebooks, WriteDOTFile commands. When the machine fails, Run returns a
-// MachineError naming a DOT file of the failing node's neighbourhood.
+// MachineError naming the failing node, and NeighbourhoodDOT draws that
+// node's neighbourhood; Run itself writes no file.
 //
 // # Speed
 //

@@ -511,10 +511,12 @@ func TestModelDOT(t *testing.T) {
 	}
 }
 
-// TestRunWritesFailingNeighbourhood provokes a machine error (a label
-// outside [0, V) makes the cross-entropy fail) and reads the DOT file Run
-// names.
-func TestRunWritesFailingNeighbourhood(t *testing.T) {
+// TestRunFailingNeighbourhood provokes a machine error (a label outside
+// [0, V) makes the cross-entropy fail), checks that Run wrote no file (no
+// hidden side effect) and draws the failing node's neighbourhood.
+func TestRunFailingNeighbourhood(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where os.CreateTemp would write
 	u := unroll(t, "rnn", 3, true)
 	n := u.NumSteps * u.BatchSize
 	x, y := make([]int, n), make([]int, n)
@@ -525,19 +527,18 @@ func TestRunWritesFailingNeighbourhood(t *testing.T) {
 	if !errors.As(err, &me) {
 		t.Fatalf("Run: %v (%T), want a MachineError", err, err)
 	}
-	if me.DOTPath == "" {
-		t.Fatalf("no DOT written: %v", me.DOTErr)
-	}
-	defer os.Remove(me.DOTPath)
-	if !strings.Contains(err.Error(), me.DOTPath) || !strings.Contains(err.Error(), "outside [0, 28)") {
-		t.Errorf("message %q does not name the file and the cause", err)
+	if !strings.Contains(err.Error(), "loss") || !strings.Contains(err.Error(), "outside [0, 28)") {
+		t.Errorf("message %q does not name the node and the cause", err)
 	}
 	if me.Node == nil || me.Node.Name() != "loss" {
 		t.Errorf("failing node %v, want loss", me.Node)
 	}
-	data, rerr := os.ReadFile(me.DOTPath)
-	if rerr != nil {
-		t.Fatal(rerr)
+	if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+		t.Errorf("Run wrote %s in the temporary directory", ents[0].Name())
+	}
+	data, derr := u.NeighbourhoodDOT(err, 2)
+	if derr != nil {
+		t.Fatal(derr)
 	}
 	p := parse(t, data)
 	// Radius 2 around the loss (9 nodes): the loss; at distance 1 its

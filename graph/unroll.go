@@ -198,8 +198,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 	}
 	u.vm.Reset()
 	if err := u.vm.RunAll(); err != nil {
-		// The failing node's neighbourhood goes to a DOT file named in
-		// the message (see MachineError).
+		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))
 	}
 	for i, s := range state {

@@ -553,6 +553,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	tr.Hooks = append(tr.Hooks, speed)
 	tr.Hooks = append(tr.Hooks, out.hooks(o, pred.hook(o.predictEvery, out.printer, prefixes[:1]))...)
 	last, err := tr.Run(ctx)
+	err = withFailingDOT(err, tr.Graph())
 	switch {
 	case errors.Is(err, context.Canceled):
 		return interrupted(ctx, o, tr, out)

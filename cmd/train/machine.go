@@ -1,0 +1,37 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/unroll/unroll/graph"
+)
+
+// withFailingDOT adds to a machine error of the training graph where the
+// failing node's neighbourhood (radius 2) was written as DOT, for
+// graphviz: the library returns the error and draws on request, the
+// command writes the file.
+func withFailingDOT(err error, u *graph.Unrolled) error {
+	var me *graph.MachineError
+	if !errors.As(err, &me) || me.Node == nil {
+		return err
+	}
+	dot, derr := u.NeighbourhoodDOT(err, 2)
+	if derr != nil {
+		return err
+	}
+	f, derr := os.CreateTemp("", "unroll-fail-*.dot")
+	if derr != nil {
+		return fmt.Errorf("%w [no DOT of the failing node: %v]", err, derr)
+	}
+	_, derr = f.Write(dot)
+	if cerr := f.Close(); derr == nil {
+		derr = cerr
+	}
+	if derr != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("%w [no DOT of the failing node: %v]", err, derr)
+	}
+	return fmt.Errorf("%w [the graph around it is written to %s]", err, f.Name())
+}
