@@ -22,6 +22,12 @@ type Config struct {
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
+	// StateGrad, with Loss and gradients, also derives the gradient of the
+	// loss with respect to every initial state (dL/dH_0, and dL/dC_0 for
+	// the LSTM), which StateGrads returns after each Run: what truncated
+	// backpropagation leaves out, or what a caller needs to chain graphs.
+	// Off, the graph costs nothing more.
+	StateGrad bool
 	// Extend, if set, is called once the graph is built (loss and
 	// parameter gradients included) and before it is compiled. It may add
 	// nodes to u.Graph, such as gradients with respect to the hidden
@@ -55,6 +61,7 @@ type Unrolled struct {
 	lossV   G.Value
 	logitsV G.Value
 	stateV  []G.Value
+	dstateV []G.Value // with StateGrad: dL/dState, in State order
 	vm      G.VM
 }
 
@@ -144,8 +151,19 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 		G.WithName("loss")(u.Loss)
 		G.Read(u.Loss, &u.lossV)
 		if !cfg.NoGrad {
-			if _, err = G.Grad(u.Loss, u.Params...); err != nil {
+			wrt := u.Params
+			if cfg.StateGrad {
+				wrt = append(append(G.Nodes{}, u.Params...), u.State...)
+			}
+			grads, err := G.Grad(u.Loss, wrt...)
+			if err != nil {
 				return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
+			}
+			if cfg.StateGrad {
+				u.dstateV = make([]G.Value, len(u.State))
+				for i, g := range grads[len(u.Params):] {
+					G.Read(g, &u.dstateV[i])
+				}
 			}
 			opts = append(opts, G.BindDualValues(u.Params...))
 		}
@@ -236,6 +254,25 @@ func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
 		d, ok := gv.(*tensor.Dense)
 		if !ok {
 			return nil, fmt.Errorf("graph: gradient of %s is %T", p.Name(), gv)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// StateGrads returns, after a Run of a graph built with Config.StateGrad,
+// the gradient of the loss with respect to each initial state, in State
+// order, each (BatchSize, size). Like Grads, the tensors belong to the
+// machine and the next Run overwrites them: copy what you keep.
+func (u *Unrolled) StateGrads() ([]*tensor.Dense, error) {
+	if u.dstateV == nil {
+		return nil, errors.New("graph: StateGrads: the graph was built without Config.StateGrad (or without Loss, or with NoGrad)")
+	}
+	out := make([]*tensor.Dense, len(u.dstateV))
+	for i, v := range u.dstateV {
+		d, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("graph: StateGrads: gradient of %s read as %T (no Run yet?)", u.State[i].Name(), v)
 		}
 		out[i] = d
 	}
