@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -43,12 +44,77 @@ func ParseSampling(s string) (Sampling, error) {
 }
 
 // Minibatch is one minibatch of inputs X and targets Y (Y is X shifted by
-// one token in the corpus). Both are stored like the book's (batchSize,
-// numSteps) tensors: the token at row b, time step t is X[b*NumSteps+t].
+// one token in the corpus), with its layout: BatchSize sequences (rows) of
+// NumSteps tokens. X and Y are stored batch-major, like the book's
+// (batch_size, num_steps) tensors: the token of row b at time step t is
+// X[b*NumSteps+t]. graph.Unrolled.Run and train.Trainer.Step take a
+// Minibatch and check its BatchSize and NumSteps against the graph's, so
+// that a slice of the right length in another layout, or of another
+// shape, is not silently read wrong. Build one with NewMinibatch from
+// rows, or from an Iterator; Y may be nil where no targets are needed
+// (generation, or a graph without loss).
 type Minibatch struct {
 	X, Y      []int
 	BatchSize int
 	NumSteps  int
+}
+
+// NewMinibatch returns the minibatch of the sequences x (one row per
+// sequence, all of one length, the number of steps) and their targets y
+// (nil, or rows of the same shape), copied into the batch-major layout.
+func NewMinibatch(x, y [][]int) (Minibatch, error) {
+	if len(x) == 0 || len(x[0]) == 0 {
+		return Minibatch{}, errors.New("datasets: NewMinibatch: want at least one sequence of at least one token")
+	}
+	if y != nil && len(y) != len(x) {
+		return Minibatch{}, fmt.Errorf("datasets: NewMinibatch: %d target rows for %d sequences", len(y), len(x))
+	}
+	B, T := len(x), len(x[0])
+	mb := Minibatch{X: make([]int, 0, B*T), BatchSize: B, NumSteps: T}
+	if y != nil {
+		mb.Y = make([]int, 0, B*T)
+	}
+	for b, row := range x {
+		if len(row) != T || (y != nil && len(y[b]) != T) {
+			return Minibatch{}, fmt.Errorf("datasets: NewMinibatch: row %d has %d tokens (%d targets), row 0 has %d: want rows of one length", b, len(row), lenOrZero(y, b), T)
+		}
+		mb.X = append(mb.X, row...)
+		if y != nil {
+			mb.Y = append(mb.Y, y[b]...)
+		}
+	}
+	return mb, nil
+}
+
+func lenOrZero(rows [][]int, i int) int {
+	if i < len(rows) {
+		return len(rows[i])
+	}
+	return 0
+}
+
+// At returns the input and the target (-1 without Y) of row b at step t.
+func (m *Minibatch) At(b, t int) (x, y int) {
+	i := b*m.NumSteps + t
+	if m.Y == nil {
+		return m.X[i], -1
+	}
+	return m.X[i], m.Y[i]
+}
+
+// Check reports a minibatch whose slices do not hold BatchSize*NumSteps
+// tokens (Y may be nil).
+func (m *Minibatch) Check() error {
+	n := m.BatchSize * m.NumSteps
+	switch {
+	case m.BatchSize < 1 || m.NumSteps < 1:
+		return fmt.Errorf("datasets: minibatch of %d x %d (BatchSize x NumSteps): want both >= 1", m.BatchSize, m.NumSteps)
+	case len(m.X) != n:
+		return fmt.Errorf("datasets: minibatch of %d x %d has %d inputs, want %d", m.BatchSize, m.NumSteps, len(m.X), n)
+	case m.Y != nil && len(m.Y) != n:
+		return fmt.Errorf("datasets: minibatch of %d x %d has %d targets, want %d", m.BatchSize, m.NumSteps, len(m.Y), n)
+	}
+	return nil
 }
 
 // TimeMajor copies X into dstX and Y into dstY in time-major order, index

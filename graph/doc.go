@@ -14,7 +14,7 @@
 // the mean softmax cross-entropy and its symbolic gradients:
 //
 //	u, err := graph.Unroll(lm, graph.Config{BatchSize: 32, NumSteps: 35, Loss: true})
-//	loss, err := u.Run(x, y, state) // x, y time-major token ids
+//	loss, err := u.Run(mb, state) // mb: a datasets.Minibatch (batch-major, with its shape)
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.
 // Parameters are looked up by name (Vars); Unroll refuses a parameter

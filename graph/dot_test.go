@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/awalterschulze/gographviz"
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"gorgonia.org/tensor"
@@ -519,10 +520,10 @@ func TestRunFailingNeighbourhood(t *testing.T) {
 	t.Setenv("TMPDIR", tmp) // where os.CreateTemp would write
 	u := unroll(t, "rnn", 3, true)
 	n := u.NumSteps * u.BatchSize
-	x, y := make([]int, n), make([]int, n)
-	y[5] = tV + 3
+	mb := datasets.Minibatch{X: make([]int, n), Y: make([]int, n), BatchSize: u.BatchSize, NumSteps: u.NumSteps}
+	mb.Y[5] = tV + 3
 	state := []*tensor.Dense{tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(tB, tH))}
-	_, err := u.Run(x, y, state)
+	_, err := u.Run(mb, state)
 	var me *graph.MachineError
 	if !errors.As(err, &me) {
 		t.Fatalf("Run: %v (%T), want a MachineError", err, err)
@@ -561,8 +562,8 @@ func TestRunFailingNeighbourhood(t *testing.T) {
 		t.Errorf("the picture's title does not carry the error: %q", p.g.Attrs["label"])
 	}
 	// A second run with good labels works again.
-	y[5] = 1
-	if _, err := u.Run(x, y, state); err != nil {
+	mb.Y[5] = 1
+	if _, err := u.Run(mb, state); err != nil {
 		t.Fatalf("after the failure: %v", err)
 	}
 	if _, err := u.NeighbourhoodDOT(errors.New("no node"), 2); err == nil {

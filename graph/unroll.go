@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/unroll/unroll/datasets"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -180,31 +181,49 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	return u, nil
 }
 
-// Run executes the graph for one minibatch. x and y hold NumSteps*BatchSize token
-// ids in time-major order (index t*BatchSize + b); y is ignored without Loss.
-// state holds one tensor per Model.States entry: it is read as the
-// initial state and overwritten with the state after the last step, so a
-// caller carries it to the next minibatch without backpropagating into it.
-// It returns the mean cross-entropy (0 without Loss). After a Run with Loss
-// the parameters' gradients for this minibatch are in Grads.
-func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
-	n := u.NumSteps * u.BatchSize
-	if len(x) != n || (u.Loss != nil && len(y) != n) {
-		return 0, fmt.Errorf("graph: Run: want %d token ids for x and y, got %d and %d", n, len(x), len(y))
+// Run executes the graph for one minibatch. mb holds BatchSize sequences
+// of NumSteps token ids in its documented batch-major layout (the book's
+// (batch_size, num_steps): row b, step t at index b*NumSteps+t); its
+// BatchSize and NumSteps must be the graph's, and with Loss it needs its
+// targets Y (without Loss Y is ignored and may be nil).
+//
+// Ownership: state holds one tensor per Model.States entry, each
+// (BatchSize, size). Run reads it as the initial state and then overwrites
+// it in place with the state after the last step, so passing the same
+// tensors to the next Run carries the state from minibatch to minibatch
+// (without backpropagating into the past), as sequential sampling does;
+// clone them first to keep the initial state. Run keeps neither mb nor
+// state. It returns the mean cross-entropy (0 without Loss). The tensors
+// of LogitsValue, Grads and StateGrads belong to the machine: the next Run
+// overwrites them (after a Run with Loss, Grads holds this minibatch's
+// parameter gradients), so copy what you keep.
+func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, error) {
+	B, T := u.BatchSize, u.NumSteps
+	n := B * T
+	if mb.BatchSize != B || mb.NumSteps != T {
+		return 0, fmt.Errorf("graph: Run: the minibatch is %d x %d (BatchSize x NumSteps), the graph %d x %d", mb.BatchSize, mb.NumSteps, B, T)
+	}
+	if len(mb.X) != n || (u.Loss != nil && len(mb.Y) != n) {
+		return 0, fmt.Errorf("graph: Run: want %d token ids for X and Y, got %d and %d", n, len(mb.X), len(mb.Y))
 	}
 	if len(state) != len(u.State) {
 		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(u.State), len(state))
 	}
-	for _, id := range x {
+	for _, id := range mb.X {
 		if id < 0 || id >= u.vocab {
 			return 0, fmt.Errorf("graph: Run: token id %d outside the vocabulary [0, %d)", id, u.vocab)
 		}
 	}
 	for t, xt := range u.xs {
-		oneHot(xt, x[t*u.BatchSize:(t+1)*u.BatchSize])
+		oneHot(xt, mb.X, t, T)
 	}
 	if u.ys != nil {
-		copy(u.ys.Ints(), y)
+		ys := u.ys.Ints() // time-major, as the stacked logits
+		for b := 0; b < B; b++ {
+			for t, y := range mb.Y[b*T : (b+1)*T] {
+				ys[t*B+b] = y
+			}
+		}
 	}
 	for i, s := range state {
 		if err := G.Let(u.State[i], s); err != nil {
@@ -236,14 +255,18 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 }
 
 // LogitsValue returns the logits of the last Run, time-major
-// (NumSteps*BatchSize, vocab). The tensor belongs to the machine: copy what you keep.
+// (NumSteps*BatchSize, vocab): row t*BatchSize+b is step t of sequence b.
+// The tensor belongs to the machine and the next Run overwrites it: copy
+// what you keep.
 func (u *Unrolled) LogitsValue() *tensor.Dense {
 	d, _ := u.logitsV.(*tensor.Dense)
 	return d
 }
 
-// Grads returns the gradient tensors of the parameters, in Params order.
-// They are live: a solver reads and may scale them in place.
+// Grads returns the gradient tensors of the parameters, in Params order,
+// after a Run with Loss. They belong to the machine: a solver reads and may
+// scale them in place, and the next Run zeroes and overwrites them, so
+// copy what you keep (see the Run example).
 func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
 	out := make([]*tensor.Dense, len(u.Params))
 	for i, p := range u.Params {
@@ -293,19 +316,20 @@ func (u *Unrolled) ZeroGrads() {
 // Close releases the machine.
 func (u *Unrolled) Close() error { return u.vm.Close() }
 
-// oneHot writes the one-hot rows of ids into x (len(ids), vocab).
-func oneHot(x *tensor.Dense, ids []int) {
-	v := x.Shape()[1]
+// oneHot writes into x (batch, vocab) the one-hot rows of step t of the
+// batch-major ids (row b at ids[b*steps+t]).
+func oneHot(x *tensor.Dense, ids []int, t, steps int) {
+	rows, v := x.Shape()[0], x.Shape()[1]
 	switch d := x.Data().(type) {
 	case []float32:
 		clear(d)
-		for i, id := range ids {
-			d[i*v+id] = 1
+		for b := 0; b < rows; b++ {
+			d[b*v+ids[b*steps+t]] = 1
 		}
 	case []float64:
 		clear(d)
-		for i, id := range ids {
-			d[i*v+id] = 1
+		for b := 0; b < rows; b++ {
+			d[b*v+ids[b*steps+t]] = 1
 		}
 	}
 }

@@ -126,7 +126,7 @@ func testOracle(t *testing.T, pr problem) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, err := u.Run(pr.x, pr.y, st)
+	loss, err := u.Run(pr.minibatch(), st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestStateGradientsFiniteDifferences(t *testing.T) {
 			st0 := initialState(m, pr.B)
 			loss := func() float64 {
 				// Run overwrites the state it is given: a clone keeps st0.
-				l, err := u.Run(pr.x, pr.y, cloneState(st0))
+				l, err := u.Run(pr.minibatch(), cloneState(st0))
 				if err != nil {
 					t.Fatal(err)
 				}

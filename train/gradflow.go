@@ -1,11 +1,13 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	G "gorgonia.org/gorgonia"
@@ -54,25 +56,27 @@ func (f *Flow) Ratio(name string, last bool) (r float64, ok bool) {
 	return 0, false
 }
 
-// GradFlow runs m forward over one minibatch from a zero state and
-// measures Flow. x and y hold steps*batch token ids in time-major order
-// (index t*batch + b), as Unrolled.Run takes them; with batch 1 they are a
-// sequence and the same sequence shifted by one token. It builds and
-// compiles two graphs (Gorgonia reuses a node's symbolic gradient once
-// made, so one graph holds the gradients of one loss only); their size
-// grows with the steps.
-func GradFlow(m graph.Model, x, y []int, batch int) (*Flow, error) {
-	if batch < 1 || len(x) == 0 || len(x)%batch != 0 || len(y) != len(x) {
-		return nil, fmt.Errorf("train: GradFlow: want x and y of steps*batch token ids (batch %d), got %d and %d", batch, len(x), len(y))
+// GradFlow runs m forward over the minibatch mb (with its targets) from a
+// zero state and measures Flow. A single sequence x with its targets y
+// (x shifted by one token) is datasets.NewMinibatch([][]int{x},
+// [][]int{y}). It builds and compiles two graphs (Gorgonia reuses a node's
+// symbolic gradient once made, so one graph holds the gradients of one
+// loss only); their size grows with the steps.
+func GradFlow(m graph.Model, mb datasets.Minibatch) (*Flow, error) {
+	if err := mb.Check(); err != nil || mb.Y == nil {
+		if err == nil {
+			err = errors.New("no targets Y")
+		}
+		return nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
-	steps := len(x) / batch
+	batch, steps := mb.BatchSize, mb.NumSteps
 	f := &Flow{NumSteps: steps, BatchSize: batch}
 	for _, last := range []bool{true, false} {
 		p, err := newFlowProbe(m, batch, steps, last)
 		if err != nil {
 			return nil, err
 		}
-		loss, norms, err := p.run(x, y)
+		loss, norms, err := p.run(mb)
 		p.u.Close()
 		if err != nil {
 			return nil, err
@@ -232,14 +236,20 @@ func ancestors(n *G.Node) map[*G.Node]bool {
 
 // run feeds one minibatch from a zero state and returns the loss and the
 // gradient norms.
-func (p *flowProbe) run(x, y []int) (float64, [][]float64, error) {
+func (p *flowProbe) run(mb datasets.Minibatch) (float64, [][]float64, error) {
 	u := p.u
-	if p.last {
-		copy(p.ys.Ints(), y[(u.NumSteps-1)*u.BatchSize:])
-	} else {
-		copy(p.ys.Ints(), y)
+	B, T := u.BatchSize, u.NumSteps
+	ys := p.ys.Ints() // time-major, as the stacked logits
+	for b := 0; b < B; b++ {
+		if p.last {
+			ys[b] = mb.Y[b*T+T-1]
+			continue
+		}
+		for t := 0; t < T; t++ {
+			ys[t*B+b] = mb.Y[b*T+t]
+		}
 	}
-	if _, err := u.Run(x, nil, zeroState(p.m, u.BatchSize)); err != nil {
+	if _, err := u.Run(mb, zeroState(p.m, B)); err != nil {
 		return 0, nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
 	loss, err := valueNorm(p.lossV) // a cross-entropy: >= 0

@@ -115,7 +115,6 @@ type Trainer struct {
 	iter  *datasets.Iterator
 	rng   *datasets.PyRandom // the iterator's: offsets and shuffles
 	state []*tensor.Dense
-	x, y  []int
 	mb    datasets.Minibatch
 
 	done     int           // epochs completed
@@ -218,11 +217,9 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := cfg.BatchSize * cfg.NumSteps
 	return &Trainer{
 		Model: m, Config: cfg, Solver: solver,
-		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize),
-		x: make([]int, n), y: make([]int, n), flow: flow,
+		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize), flow: flow,
 	}, nil
 }
 
@@ -326,8 +323,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if t.Config.Sampling == datasets.Random {
 			t.zeroState()
 		}
-		t.mb.TimeMajor(t.x, t.y)
-		loss, norm, err := t.Step(t.x, t.y)
+		loss, norm, err := t.Step(t.mb)
 		if err != nil {
 			var d *DivergedError
 			if errors.As(err, &d) {
@@ -340,11 +336,11 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if t.Config.Clip > 0 && norm > t.Config.Clip {
 			clipped++
 		}
-		ppl.Add(loss, len(t.y))
+		ppl.Add(loss, len(t.mb.Y))
 		t.updates++
 	}
 	d := spent + time.Since(start)
-	nb := ppl.Tokens() / len(t.y)
+	nb := ppl.Tokens() / (t.Config.BatchSize * t.Config.NumSteps)
 	s := EpochStats{
 		Epoch:        epoch,
 		Perplexity:   ppl.Value(),
@@ -390,13 +386,14 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 
 // Step trains on one minibatch: forward and backward through the unrolled
 // graph from the carried state, global-norm clipping and the solver's
-// update. x and y hold BatchSize*NumSteps token ids in time-major order
-// (index t*BatchSize+b). It returns the mean loss and the gradient norm
-// before clipping; the state after the last step is kept for the next call.
-// A non-finite loss or gradient norm returns a *DivergedError before any
-// parameter changes (its Epoch and Batch are left for the caller to fill).
-func (t *Trainer) Step(x, y []int) (loss, norm float64, err error) {
-	loss, err = t.u.Run(x, y, t.state)
+// update. mb must be Config.BatchSize x Config.NumSteps, with targets (an
+// Iterator's minibatches are). It returns the mean loss and the gradient
+// norm before clipping; the state after the last step is kept for the next
+// call. A non-finite loss or gradient norm returns a *DivergedError before
+// any parameter changes (its Epoch and Batch are left for the caller to
+// fill).
+func (t *Trainer) Step(mb datasets.Minibatch) (loss, norm float64, err error) {
+	loss, err = t.u.Run(mb, t.state)
 	if err != nil {
 		return 0, 0, err
 	}

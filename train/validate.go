@@ -18,7 +18,7 @@ type validator struct {
 	width  int // tokens per row
 	nb     int // minibatches
 	state  []*tensor.Dense
-	x, y   []int
+	mb     datasets.Minibatch
 	random bool // zero the state before every minibatch, as training does
 }
 
@@ -46,7 +46,8 @@ func (t *Trainer) SetValidation(ids []int) error {
 	width := (len(ids) - 1) / b
 	t.val = &validator{
 		u: u, ids: ids, width: width, nb: width / T,
-		state: zeroState(t.Model, b), x: make([]int, b*T), y: make([]int, b*T),
+		state:  zeroState(t.Model, b),
+		mb:     datasets.Minibatch{X: make([]int, b*T), Y: make([]int, b*T), BatchSize: b, NumSteps: T},
 		random: t.Config.Sampling == datasets.Random,
 	}
 	return nil
@@ -85,16 +86,14 @@ func (t *Trainer) Validate(ctx context.Context) (float64, error) {
 		}
 		for b := 0; b < B; b++ {
 			start := b*v.width + j*T
-			for k := 0; k < T; k++ { // time-major: index k*B + b
-				v.x[k*B+b] = v.ids[start+k]
-				v.y[k*B+b] = v.ids[start+k+1]
-			}
+			copy(v.mb.X[b*T:(b+1)*T], v.ids[start:])
+			copy(v.mb.Y[b*T:(b+1)*T], v.ids[start+1:])
 		}
-		loss, err := v.u.Run(v.x, v.y, v.state)
+		loss, err := v.u.Run(v.mb, v.state)
 		if err != nil {
 			return 0, fmt.Errorf("train: validation: %w", err)
 		}
-		ppl.Add(loss, len(v.y))
+		ppl.Add(loss, len(v.mb.Y))
 	}
 	return ppl.Value(), nil
 }

@@ -406,17 +406,18 @@ func measureRun(r spec, textVocab *datasets.Vocab, chars []string, o *options) (
 			sig = append(sig, fmt.Sprintf("%s %.4g", p.Name, s))
 		}
 	}
-	// Sequence b of the minibatch is chars[b*(T+1) : (b+1)*(T+1)]; x and
-	// y are time-major, as Unrolled.Run takes them.
+	// Sequence b of the minibatch is chars[b*(T+1) : (b+1)*(T+1)].
 	T, B := o.steps, o.batch
-	x, y := make([]int, T*B), make([]int, T*B)
-	for b := 0; b < B; b++ {
+	x, y := make([][]int, B), make([][]int, B)
+	for b := range x {
 		seq := vocab.IDs(chars[b*(T+1) : (b+1)*(T+1)])
-		for t := 0; t < T; t++ {
-			x[t*B+b], y[t*B+b] = seq[t], seq[t+1]
-		}
+		x[b], y[b] = seq[:T], seq[1:]
 	}
-	f, err := train.GradFlow(m, x, y, B)
+	mb, err := datasets.NewMinibatch(x, y)
+	if err != nil {
+		return result{}, err
+	}
+	f, err := train.GradFlow(m, mb)
 	if err != nil {
 		return result{}, err
 	}
