@@ -21,6 +21,7 @@ func TestErrorsFormatZeroValues(t *testing.T) {
 		&graph.MachineError{},
 		&train.DivergedError{},
 		&train.LockedError{},
+		&train.EarlyStop{},
 		&safeio.NotRegularError{},
 		&safeio.TooLargeError{},
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/unroll/unroll/datasets"
@@ -90,7 +89,8 @@ type FlowStats struct {
 
 // Hook is called after every epoch; an error stops training and is
 // returned by Run (an error wrapping ErrStop stops without an error, and
-// StopReason reports it).
+// StopReason returns it, typed: errors.As finds *EarlyStop, or the hook's
+// own type).
 type Hook interface {
 	AfterEpoch(s EpochStats) error
 }
@@ -101,8 +101,25 @@ type HookFunc func(s EpochStats) error
 // AfterEpoch implements Hook.
 func (f HookFunc) AfterEpoch(s EpochStats) error { return f(s) }
 
-// ErrStop, returned by a Hook, ends training early without an error.
+// ErrStop, returned by a Hook or wrapped in its error, ends training early
+// without an error.
 var ErrStop = errors.New("train: stopped by hook")
+
+// EarlyStop is the reason EarlyStopping's hook stops a run: the
+// validation perplexity has not improved on Best (at BestEpoch) for
+// Evaluations evaluations. It wraps ErrStop.
+type EarlyStop struct {
+	Evaluations int
+	Best        float64
+	BestEpoch   int
+}
+
+func (e *EarlyStop) Error() string {
+	return fmt.Sprintf("early stopping: validation perplexity has not improved for %d evaluations (best %.4f at epoch %d)", e.Evaluations, e.Best, e.BestEpoch)
+}
+
+// Unwrap makes errors.Is(err, ErrStop) true.
+func (e *EarlyStop) Unwrap() error { return ErrStop }
 
 // Trainer holds a model, its training graph and the data.
 type Trainer struct {
@@ -122,7 +139,7 @@ type Trainer struct {
 	history  []EpochStats  // one per completed epoch
 	elapsed  time.Duration // wall time of completed epochs
 	val      *validator    // nil without SetValidation
-	stopped  string        // why a hook stopped Run early
+	stopped  error         // why a hook stopped Run early (wraps ErrStop)
 	partial  *partialEpoch // an epoch left when ctx was cancelled, or restored
 	restored bool          // a Checkpoint's Restore set the state
 	flow     *flowReads    // with Config.GradFlow
@@ -246,7 +263,7 @@ func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 		last = s
 		for _, h := range t.Hooks {
 			if err := h.AfterEpoch(s); errors.Is(err, ErrStop) {
-				t.stopped = strings.TrimPrefix(err.Error(), ErrStop.Error()+": ")
+				t.stopped = err
 				return last, nil
 			} else if err != nil {
 				return last, err
@@ -266,8 +283,10 @@ func (t *Trainer) Interrupted() (batches int, ok bool) {
 	return t.partial.batches, true
 }
 
-// StopReason says why a hook stopped the last Run early ("" if none did).
-func (t *Trainer) StopReason() string { return t.stopped }
+// StopReason returns the error, wrapping ErrStop, with which a hook
+// stopped the last Run early; nil if none did. Its type says why: errors.As
+// finds *EarlyStop for EarlyStopping, or a hook's own type.
+func (t *Trainer) StopReason() error { return t.stopped }
 
 // EpochsDone returns the number of epochs completed, restored ones included.
 func (t *Trainer) EpochsDone() int { return t.done }

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/train"
 )
 
 // withFailingDOT adds to a machine error of the training graph where the
@@ -34,4 +35,13 @@ func withFailingDOT(err error, u *graph.Unrolled) error {
 		return fmt.Errorf("%w [no DOT of the failing node: %v]", err, derr)
 	}
 	return fmt.Errorf("%w [the graph around it is written to %s]", err, f.Name())
+}
+
+// stopText says why a hook stopped the run, from the reason's type.
+func stopText(reason error) string {
+	var es *train.EarlyStop
+	if errors.As(reason, &es) {
+		return fmt.Sprintf("early stopping: validation perplexity has not improved for %d evaluations (best %.4f at epoch %d)", es.Evaluations, es.Best, es.BestEpoch)
+	}
+	return reason.Error()
 }

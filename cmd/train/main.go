@@ -571,8 +571,8 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return failed(err, o, out)
 	}
-	if r := tr.StopReason(); r != "" {
-		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
+	if r := tr.StopReason(); r != nil {
+		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), stopText(r))
 	}
 	over := fmt.Sprintf("the %d epochs", len(speeds))
 	if len(speeds) == 1 {
