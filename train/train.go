@@ -38,21 +38,39 @@ func DefaultConfig() Config {
 	return Config{Epochs: 500, BatchSize: 32, NumSteps: 35, LR: 1, Clip: 1, Sampling: datasets.Sequential}
 }
 
-// Validate reports the first setting that cannot work.
+// ConfigError is a Config setting that cannot work. Field names it as in
+// Config ("Epochs", "BatchSize", "NumSteps", "LR", "Clip", "Optimizer",
+// "Schedule.Kind", "Schedule.Step", "Schedule.Gamma" or "Schedule.MinLR"),
+// so that a caller can point at its own name for it (cmd/train names the
+// flag); Want says what would work and Value what was given.
+type ConfigError struct {
+	Field string
+	Value string
+	Want  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return "train: invalid Config"
+	}
+	return fmt.Sprintf("train: Config.%s must be %s, got %s", e.Field, e.Want, e.Value)
+}
+
+// Validate reports the first setting that cannot work, as a *ConfigError.
 func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1:
-		return fmt.Errorf("train: epochs must be >= 1, got %d", c.Epochs)
+		return &ConfigError{"Epochs", fmt.Sprint(c.Epochs), ">= 1"}
 	case c.BatchSize < 1:
-		return fmt.Errorf("train: batch size must be >= 1, got %d", c.BatchSize)
+		return &ConfigError{"BatchSize", fmt.Sprint(c.BatchSize), ">= 1"}
 	case c.NumSteps < 1:
-		return fmt.Errorf("train: steps must be >= 1, got %d", c.NumSteps)
+		return &ConfigError{"NumSteps", fmt.Sprint(c.NumSteps), ">= 1"}
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("train: learning rate must be a positive number, got %v", c.LR)
+		return &ConfigError{"LR", fmt.Sprint(c.LR), "a positive number"}
 	case math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
-		return fmt.Errorf("train: clip must be a finite number, got %v", c.Clip)
+		return &ConfigError{"Clip", fmt.Sprint(c.Clip), "a finite number"}
 	case c.Optimizer != "" && !slices.Contains(Optimizers, c.Optimizer):
-		return fmt.Errorf("train: unknown optimizer %q: use sgd or adam", c.Optimizer)
+		return &ConfigError{"Optimizer", fmt.Sprintf("%q", c.Optimizer), "sgd or adam"}
 	}
 	return c.Schedule.Validate()
 }

@@ -377,7 +377,7 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 		return "", 0, usageError{fmt.Errorf("unknown -init %q: use book or pytorch", o.init)}
 	}
 	if err := o.train.Validate(); err != nil {
-		return "", 0, usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
+		return "", 0, usageError{configFlagError(err)}
 	}
 	if o.train.Clip < 0 {
 		return "", 0, usageError{fmt.Errorf("-clip must be >= 0, got %v", o.train.Clip)}

@@ -45,3 +45,21 @@ func stopText(reason error) string {
 	}
 	return reason.Error()
 }
+
+// trainFlags are the flags of train.Config's fields.
+var trainFlags = map[string]string{
+	"Epochs": "-epochs", "BatchSize": "-batch", "NumSteps": "-steps", "LR": "-lr", "Clip": "-clip",
+	"Optimizer": "-optimizer", "Schedule.Kind": "-lr-schedule", "Schedule.Step": "-lr-step",
+	"Schedule.Gamma": "-lr-gamma", "Schedule.MinLR": "-lr-min",
+}
+
+// configFlagError words a *train.ConfigError with the flag of its field.
+func configFlagError(err error) error {
+	var ce *train.ConfigError
+	if errors.As(err, &ce) {
+		if f, ok := trainFlags[ce.Field]; ok {
+			return fmt.Errorf("%s must be %s, got %s", f, ce.Want, ce.Value)
+		}
+	}
+	return err
+}
