@@ -212,15 +212,25 @@ type DivergedError struct {
 }
 
 func (e *DivergedError) Error() string {
-	where := fmt.Sprintf("at minibatch %d of epoch %d", e.Batch, e.Epoch)
-	if e.Batch == 0 {
-		where = fmt.Sprintf("after epoch %d", e.Epoch)
+	what := e.What
+	if what == "" {
+		what = "a value"
 	}
-	fix := fmt.Sprintf("lower -lr (now %g) or -clip (now %g)", e.LR, e.Clip)
+	clip := fmt.Sprintf("clipped to norm %g", e.Clip)
 	if e.Clip <= 0 {
-		fix = fmt.Sprintf("set -clip 1 (gradient clipping is off) or lower -lr (now %g)", e.LR)
+		clip = "clipping is off"
 	}
-	return fmt.Sprintf("train: %s is %v %s: the run diverged, most likely because the learning rate is too high or the gradients are not clipped: %s", e.What, e.Value, where, fix)
+	return fmt.Sprintf("train: %s is %v %s: the run diverged, most likely because the learning rate (%g) is too high or the gradients are not clipped (%s)",
+		what, e.Value, e.Where(), e.LR, clip)
+}
+
+// Where says where the run diverged: "at minibatch B of epoch E", or
+// "after epoch E" for a value of the whole epoch.
+func (e *DivergedError) Where() string {
+	if e.Batch == 0 {
+		return fmt.Sprintf("after epoch %d", e.Epoch)
+	}
+	return fmt.Sprintf("at minibatch %d of epoch %d", e.Batch, e.Epoch)
 }
 
 // Unwrap makes errors.Is(err, ErrDiverged) true.

@@ -63,3 +63,18 @@ func configFlagError(err error) error {
 	}
 	return err
 }
+
+// divergedText words a divergence with the flags that fix it, from the
+// fields of the *train.DivergedError.
+func divergedText(err error) string {
+	var d *train.DivergedError
+	if !errors.As(err, &d) {
+		return err.Error()
+	}
+	fix := fmt.Sprintf("lower -lr (now %g) or -clip (now %g)", d.LR, d.Clip)
+	if d.Clip <= 0 {
+		fix = fmt.Sprintf("set -clip 1 (gradient clipping is off) or lower -lr (now %g)", d.LR)
+	}
+	return fmt.Sprintf("%s is %v %s: the run diverged, most likely because the learning rate is too high or the gradients are not clipped: %s",
+		d.What, d.Value, d.Where(), fix)
+}

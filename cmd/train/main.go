@@ -260,7 +260,7 @@ func interrupted(ctx context.Context, o *options, tr *train.Trainer, out *output
 
 // diverged adds to a divergence error where the last good checkpoint is.
 func diverged(err error, o *options, out *outputs) error {
-	msg := strings.TrimPrefix(err.Error(), "train: ")
+	msg := divergedText(err)
 	if out.cp == nil {
 		return fmt.Errorf("%s (nothing was saved: no -checkpoint DIR)", msg)
 	}
