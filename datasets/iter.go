@@ -143,6 +143,31 @@ func transpose(dst, src []int, rows, cols int) {
 	}
 }
 
+// ShortCorpusError is a corpus too short for one minibatch in every epoch
+// (see MinTokens): a caller may lengthen the text or lower BatchSize or
+// NumSteps.
+type ShortCorpusError struct {
+	Tokens    int // the corpus's
+	Need      int // MinTokens(BatchSize, NumSteps, Sampling)
+	BatchSize int
+	NumSteps  int
+	Sampling  Sampling
+}
+
+// Rule is MinTokens's formula for the sampling: "batch*steps+steps+1"
+// (sequential) or "batch*steps+steps" (random).
+func (e *ShortCorpusError) Rule() string {
+	if e.Sampling == Sequential {
+		return "batch*steps+steps+1"
+	}
+	return "batch*steps+steps"
+}
+
+func (e *ShortCorpusError) Error() string {
+	return fmt.Sprintf("datasets: the corpus has %d tokens but %s sampling with batch size %d and %d steps needs at least %d (%s)",
+		e.Tokens, e.Sampling, e.BatchSize, e.NumSteps, e.Need, e.Rule())
+}
+
 // MinTokens returns the smallest corpus length for which every epoch has at
 // least one minibatch, whatever random offset the epoch draws:
 //
@@ -208,9 +233,9 @@ type Iterator struct {
 func NewIterator(ids []int, batchSize, numSteps int, s Sampling, rng *PyRandom) (*Iterator, error) {
 	switch {
 	case batchSize < 1:
-		return nil, fmt.Errorf("datasets: batch size %d is not positive: pass -batch 1 or more", batchSize)
+		return nil, fmt.Errorf("datasets: NewIterator: batch size %d is not positive: want 1 or more", batchSize)
 	case numSteps < 1:
-		return nil, fmt.Errorf("datasets: number of time steps %d is not positive: pass -steps 1 or more", numSteps)
+		return nil, fmt.Errorf("datasets: NewIterator: number of time steps %d is not positive: want 1 or more", numSteps)
 	case s != Sequential && s != Random:
 		return nil, fmt.Errorf("datasets: unknown sampling %d: use sequential or random", int(s))
 	case rng == nil:
@@ -219,12 +244,7 @@ func NewIterator(ids []int, batchSize, numSteps int, s Sampling, rng *PyRandom) 
 	// batchSize or numSteps beyond len(ids) is too short in any case, and
 	// checking it first keeps MinTokens from overflowing on absurd values.
 	if need := minTokensSat(batchSize, numSteps, s); len(ids) < need {
-		rule := "batch*steps+steps"
-		if s == Sequential {
-			rule += "+1"
-		}
-		return nil, fmt.Errorf("datasets: the corpus has %d tokens but %s sampling with -batch %d -steps %d needs at least %d (%s): use a longer text, a smaller -batch or -steps, or a larger -max-tokens",
-			len(ids), s, batchSize, numSteps, need, rule)
+		return nil, &ShortCorpusError{Tokens: len(ids), Need: need, BatchSize: batchSize, NumSteps: numSteps, Sampling: s}
 	}
 	it := &Iterator{ids: ids, batchSize: batchSize, numSteps: numSteps, sampling: s, rng: rng}
 	if s == Random {

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -264,11 +265,18 @@ func TestMinTokensBoundary(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%v B=%d T=%d: %d tokens accepted", s, B, T, need-1)
 			}
+			var se *ShortCorpusError
+			if !errors.As(err, &se) || se.Tokens != need-1 || se.Need != need || se.BatchSize != B || se.NumSteps != T || se.Sampling != s {
+				t.Fatalf("%v B=%d T=%d: error %v (%+v), want a ShortCorpusError with the figures", s, B, T, err, se)
+			}
 			msg := err.Error()
-			for _, w := range []string{fmt.Sprint(need - 1), fmt.Sprint(need), "-batch", "-steps", "-max-tokens", "longer text"} {
+			for _, w := range []string{fmt.Sprint(need - 1), fmt.Sprint(need), se.Rule()} {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q does not mention %q", msg, w)
 				}
+			}
+			if strings.Contains(msg, " -") {
+				t.Errorf("error %q names a flag", msg)
 			}
 		}
 	}
@@ -287,8 +295,8 @@ func TestNewIteratorErrors(t *testing.T) {
 		rng  *PyRandom
 		want string
 	}{
-		{0, 5, Sequential, rng, "-batch"},
-		{2, 0, Random, rng, "-steps"},
+		{0, 5, Sequential, rng, "batch size 0 is not positive"},
+		{2, 0, Random, rng, "number of time steps 0 is not positive"},
 		{2, 5, Sampling(9), rng, "sequential or random"},
 		{2, 5, Random, nil, "NewPyRandom"},
 	}

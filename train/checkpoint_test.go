@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -188,8 +189,9 @@ func TestValidationTooShort(t *testing.T) {
 	c := corpusOf(t, text)
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 1, BatchSize: 2, NumSteps: 10, LR: 1}, 1)
 	err := tr.SetValidation(c.IDs[:10])
-	if err == nil || !strings.Contains(err.Error(), "-val-frac") {
-		t.Errorf("10 validation tokens for 10 steps: error %v, want one naming -val-frac", err)
+	var sv *train.ShortValidationError
+	if !errors.As(err, &sv) || sv.Tokens != 10 || sv.NumSteps != 10 || !strings.Contains(err.Error(), "at least 11") {
+		t.Errorf("10 validation tokens for 10 steps: error %v, want a ShortValidationError saying 11 are needed", err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/internal/safeio"
 	"github.com/unroll/unroll/models"
@@ -22,6 +23,9 @@ func TestErrorsFormatZeroValues(t *testing.T) {
 		&train.DivergedError{},
 		&train.LockedError{},
 		&train.EarlyStop{},
+		&train.ConfigError{},
+		&train.ShortValidationError{},
+		&datasets.ShortCorpusError{},
 		&safeio.NotRegularError{},
 		&safeio.TooLargeError{},
 	}

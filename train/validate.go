@@ -37,7 +37,7 @@ func (t *Trainer) SetValidation(ids []int) error {
 	T := t.Config.NumSteps
 	b := min(t.Config.BatchSize, (len(ids)-1)/T)
 	if b < 1 {
-		return fmt.Errorf("train: the validation text has %d tokens but -steps %d needs at least %d: raise -val-frac or lower -steps", len(ids), T, T+1)
+		return &ShortValidationError{Tokens: len(ids), NumSteps: T}
 	}
 	u, err := graph.Unroll(t.Model, graph.Config{BatchSize: b, NumSteps: T, Loss: true, NoGrad: true})
 	if err != nil {
@@ -51,6 +51,18 @@ func (t *Trainer) SetValidation(ids []int) error {
 		random: t.Config.Sampling == datasets.Random,
 	}
 	return nil
+}
+
+// ShortValidationError is held-out text too short for one row of NumSteps
+// inputs and their targets: it needs NumSteps+1 tokens. A caller may hold
+// out more text or lower NumSteps.
+type ShortValidationError struct {
+	Tokens   int
+	NumSteps int
+}
+
+func (e *ShortValidationError) Error() string {
+	return fmt.Sprintf("train: the validation text has %d tokens but %d steps need at least %d", e.Tokens, e.NumSteps, e.NumSteps+1)
 }
 
 // ValidationShape returns the validation minibatch size, the number of

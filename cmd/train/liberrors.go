@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/train"
 )
@@ -77,4 +78,28 @@ func divergedText(err error) string {
 	}
 	return fmt.Sprintf("%s is %v %s: the run diverged, most likely because the learning rate is too high or the gradients are not clipped: %s",
 		d.What, d.Value, d.Where(), fix)
+}
+
+// flagError words the library's typed errors, whose fields say what to
+// change, with the flags that change it; other errors are returned as
+// they are.
+func flagError(err error) error {
+	var (
+		ce *train.ConfigError
+		sc *datasets.ShortCorpusError
+		sv *train.ShortValidationError
+		d  *train.DivergedError
+	)
+	switch {
+	case errors.As(err, &ce):
+		return configFlagError(err)
+	case errors.As(err, &sc):
+		return fmt.Errorf("the corpus has %d tokens but %s sampling with -batch %d -steps %d needs at least %d (%s): use a longer text, a smaller -batch or -steps, or a larger -max-tokens",
+			sc.Tokens, sc.Sampling, sc.BatchSize, sc.NumSteps, sc.Need, sc.Rule())
+	case errors.As(err, &sv):
+		return fmt.Errorf("the validation text has %d tokens but -steps %d needs at least %d: raise -val-frac or lower -steps", sv.Tokens, sv.NumSteps, sv.NumSteps+1)
+	case errors.As(err, &d):
+		return errors.New(divergedText(err))
+	}
+	return err
 }

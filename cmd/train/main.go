@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case err == nil:
 		return cli.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(ue.Error()))
+		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(flagError(ue.error).Error()))
 		return cli.ExitUsage
 	case errors.As(err, &ie):
 		fmt.Fprintf(stderr, "train: %s\n", ie.msg)
@@ -196,13 +196,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "train: interrupted by %s before training started: nothing to save\n", sig)
 		return code
 	default:
-		fmt.Fprintf(stderr, "train: %s\n", trimPackage(err.Error()))
+		fmt.Fprintf(stderr, "train: %s\n", trimPackage(flagError(err).Error()))
 		return cli.ExitRuntime
 	}
 }
 
 // trimPackage drops the package name that starts the errors of this
-// module's packages: the command's name replaces it.
+// module's packages, for the errors that no flag can fix (I/O, say) and
+// so have no typed form for flagError: the command's name replaces it.
 func trimPackage(msg string) string {
 	for _, p := range []string{"train: ", "datasets: ", "models: ", "graph: "} {
 		msg = strings.TrimPrefix(msg, p)
@@ -497,7 +498,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	pred.gen = gen
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
-			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
+			return usageError{flagError(err)}
 		}
 		b, nb, n := tr.ValidationShape()
 		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %s of %d x %d, %s\n",
