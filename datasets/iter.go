@@ -350,7 +350,7 @@ func (it *Iterator) Seek(batchIndex int) error {
 		return fmt.Errorf("datasets: Iterator.Seek(%d) before StartEpoch: call StartEpoch first", batchIndex)
 	}
 	if batchIndex < 0 || batchIndex > it.numBatches {
-		return fmt.Errorf("datasets: cannot seek to minibatch %d of an epoch with %d: the checkpoint does not match this corpus, -batch or -steps", batchIndex, it.numBatches)
+		return fmt.Errorf("datasets: cannot seek to minibatch %d of an epoch with %d: the checkpoint does not match this corpus, batch size or number of steps", batchIndex, it.numBatches)
 	}
 	it.next = batchIndex
 	return nil

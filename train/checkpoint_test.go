@@ -283,8 +283,8 @@ func TestCheckpointKeepsLastAndLatest(t *testing.T) {
 	}
 	// A new run may not write into a directory that has checkpoints.
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 1, BatchSize: 3, NumSteps: 7, LR: 1}, 1)
-	if _, err := train.NewCheckpointer(dir, tr, train.RunInfo{}); err == nil || !strings.Contains(err.Error(), "-resume") {
-		t.Errorf("new run in a used directory: error %v, want one suggesting -resume", err)
+	if _, err := train.NewCheckpointer(dir, tr, train.RunInfo{}); err == nil || !strings.Contains(err.Error(), "Checkpoint.Restore") {
+		t.Errorf("new run in a used directory: error %v, want one suggesting Checkpoint.Restore", err)
 	}
 }
 
@@ -353,7 +353,7 @@ func TestResumeRefusesOtherOptimizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 2, BatchSize: 3, NumSteps: 7, LR: 0.01, Optimizer: "adam"}, 1)
-	if err := ck.Restore(tr); err == nil || !strings.Contains(err.Error(), "-optimizer sgd") {
+	if err := ck.Restore(tr); err == nil || !strings.Contains(err.Error(), "use sgd to continue it") {
 		t.Errorf("sgd checkpoint into adam: error %v", err)
 	}
 }

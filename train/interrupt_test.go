@@ -163,7 +163,7 @@ func TestInterruptedCheckpointNeedsSameBatch(t *testing.T) {
 	}
 	cfg.BatchSize = 4
 	other, _ := setup(t, cfg, "")
-	if err := ck.Restore(other); err == nil || !strings.Contains(err.Error(), "pass -batch 3 -steps 7 -iter sequential") {
+	if err := ck.Restore(other); err == nil || !strings.Contains(err.Error(), "use batch 3, steps 7, sequential sampling") {
 		t.Errorf("restore with another batch size: %v", err)
 	}
 }
@@ -243,7 +243,7 @@ func TestCheckpointerUnwritable(t *testing.T) {
 		{"/proc/self", "cannot write"},
 	} {
 		_, err := train.NewCheckpointer(tc.dir, tr, train.RunInfo{})
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "-checkpoint DIR") {
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "directory") || strings.Contains(err.Error(), "-checkpoint") {
 			t.Errorf("%s: %v, want an error containing %q and the fix", tc.dir, err, tc.want)
 		}
 	}

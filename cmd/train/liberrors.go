@@ -7,6 +7,7 @@ import (
 
 	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/internal/cli"
 	"github.com/unroll/unroll/train"
 )
 
@@ -101,5 +102,5 @@ func flagError(err error) error {
 	case errors.As(err, &d):
 		return errors.New(divergedText(err))
 	}
-	return err
+	return cli.CheckpointError(err)
 }

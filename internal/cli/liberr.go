@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+
+	"github.com/unroll/unroll/train"
+)
+
+// CheckpointError words package train's typed checkpoint errors, whose
+// texts name no flag, with the -checkpoint flag of the commands; other
+// errors are returned as they are.
+func CheckpointError(err error) error {
+	var (
+		nc *train.NoCheckpointError
+		le *train.LockedError
+	)
+	switch {
+	case errors.As(err, &nc) && nc.Dir:
+		return fmt.Errorf("no checkpoint in %s (no latest, no manifest.json): train with -checkpoint %s first", nc.Path, nc.Path)
+	case errors.As(err, &nc):
+		return fmt.Errorf("no checkpoint at %s: train with -checkpoint %s first, or check the path", nc.Path, nc.Path)
+	case errors.As(err, &le):
+		holder := "another process"
+		if le.PID > 0 {
+			holder = "process " + strconv.Itoa(le.PID)
+		}
+		return fmt.Errorf("%s is in use by another run (%s holds %s): wait for it to finish or stop it, or choose another -checkpoint DIR",
+			le.Dir, holder, filepath.Join(le.Dir, train.LockFile))
+	}
+	return err
+}
