@@ -27,7 +27,13 @@
 // logits near 88), StackRows (the gradient of G.Concat on axis 0 is wrong
 // past about 256 rows) and AddBias (G.BroadcastAdd materialises the
 // repeated bias on every step). They keep their output buffers from one
-// run to the next.
+// run to the next, and Run rewinds the machine instead of Reset, which
+// would drop every register's buffer.
+//
+// NewRunner compiles long sequences in chunks (Chunked): Gorgonia's
+// compile time grows with the square of a graph's nodes, a chunk's does
+// not grow with the steps, and the gradient still flows through all of
+// them.
 //
 // DOT draws an unrolled graph for graphviz as a person reads it: the
 // forward pass over the time steps like the book's figure, one cluster per

@@ -20,6 +20,9 @@ type Config struct {
 	// Without it the graph only computes logits and the next state (for
 	// generation).
 	Loss bool
+	// ChunkSteps is the longest sequence NewRunner compiles into one graph
+	// (0: DefaultChunkSteps; negative: no limit). Unroll ignores it.
+	ChunkSteps int
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
@@ -27,7 +30,7 @@ type Config struct {
 	// loss with respect to every initial state (dL/dH_0, and dL/dC_0 for
 	// the LSTM), which StateGrads returns after each Run: what truncated
 	// backpropagation leaves out, or what a caller needs to chain graphs.
-	// Off, the graph costs nothing more.
+	// Off, the graph costs nothing more. Unroll's graphs only.
 	StateGrad bool
 	// Extend, if set, is called once the graph is built (loss and
 	// parameter gradients included) and before it is compiled. It may add
@@ -62,8 +65,30 @@ type Unrolled struct {
 	lossV   G.Value
 	logitsV G.Value
 	stateV  []G.Value
-	dstateV []G.Value // with StateGrad: dL/dState, in State order
 	vm      G.VM
+
+	// What Chunked adds to a chunk's graph (see chunkRole).
+	role       chunkRole
+	seedV      []*tensor.Dense // with role.carry: dL/dS_T from later chunks
+	dStateV    []G.Value       // with role.carry or StateGrad: dL/dS_0, read out
+	accumulate bool            // Run adds to the gradients instead of zeroing them first
+
+	resetEachRun bool // Reset the machine (dropping its buffers) instead of rewinding it; for tests
+}
+
+// chunkRole is what Chunked asks of one chunk's graph.
+type chunkRole struct {
+	// stateOnly: the graph computes the state after its last step only (no
+	// output layer, no loss): Chunked's forward pass.
+	stateOnly bool
+	// carry, with Loss: the gradient of the later chunks' loss with respect
+	// to this chunk's final state enters through one input per state
+	// (seedV), added to the loss as sum(S_T * seed); the gradient with
+	// respect to the initial state is read out (dStateV).
+	carry bool
+	// tokens, with Loss: the summed cross-entropy is divided by this (the
+	// whole sequence's tokens) instead of the chunk's own.
+	tokens int
 }
 
 // Unroll builds the graph of m over cfg.NumSteps steps and compiles it: the
@@ -72,6 +97,10 @@ type Unrolled struct {
 // cfg.Loss the mean softmax cross-entropy and G.Grad's symbolic gradients
 // with respect to every parameter.
 func Unroll(m Model, cfg Config) (*Unrolled, error) {
+	return unroll(m, cfg, chunkRole{})
+}
+
+func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	if cfg.BatchSize < 1 || cfg.NumSteps < 1 {
 		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.BatchSize, cfg.NumSteps)
 	}
@@ -89,7 +118,7 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	start := time.Now()
 	dt := params[0].Value.Dtype()
 	g := G.NewGraph()
-	u := &Unrolled{Config: cfg, Graph: g, model: m, vocab: vocab}
+	u := &Unrolled{Config: cfg, Graph: g, model: m, vocab: vocab, role: role}
 
 	byName := make(map[string]*G.Node, len(params))
 	for _, p := range params {
@@ -120,6 +149,13 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.NumSteps, len(u.State))
 	}
 	u.Hidden, u.Final = hs, final
+	u.stateV = make([]G.Value, len(final))
+	for i, s := range final {
+		G.Read(s, &u.stateV[i])
+	}
+	if role.stateOnly {
+		return u.compile(start)
+	}
 
 	stacked := hs[0]
 	if cfg.NumSteps > 1 {
@@ -137,36 +173,24 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 	G.WithName("O")(logits)
 	u.Logits = logits
 	G.Read(logits, &u.logitsV)
-	u.stateV = make([]G.Value, len(final))
-	for i, s := range final {
-		G.Read(s, &u.stateV[i])
-	}
 
-	var opts []G.VMOpt
 	if cfg.Loss {
 		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.NumSteps*cfg.BatchSize))
 		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.NumSteps*cfg.BatchSize), G.WithName("Y"), G.WithValue(u.ys))
-		if u.Loss, err = SoftmaxCrossEntropy(logits, u.Y); err != nil {
+		if role.tokens > 0 {
+			u.Loss, err = softmaxCrossEntropyOver(logits, u.Y, role.tokens)
+		} else {
+			u.Loss, err = SoftmaxCrossEntropy(logits, u.Y)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("graph: Unroll: loss: %w", err)
 		}
 		G.WithName("loss")(u.Loss)
 		G.Read(u.Loss, &u.lossV)
 		if !cfg.NoGrad {
-			wrt := u.Params
-			if cfg.StateGrad {
-				wrt = append(append(G.Nodes{}, u.Params...), u.State...)
-			}
-			grads, err := G.Grad(u.Loss, wrt...)
-			if err != nil {
+			if err := u.grad(); err != nil {
 				return nil, fmt.Errorf("graph: Unroll: symbolic gradient: %w", err)
 			}
-			if cfg.StateGrad {
-				u.dstateV = make([]G.Value, len(u.State))
-				for i, g := range grads[len(u.Params):] {
-					G.Read(g, &u.dstateV[i])
-				}
-			}
-			opts = append(opts, G.BindDualValues(u.Params...))
 		}
 	}
 	if cfg.Extend != nil {
@@ -174,9 +198,62 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 			return nil, fmt.Errorf("graph: Unroll: extending the graph: %w", err)
 		}
 	}
+	return u.compile(start)
+}
+
+// grad adds G.Grad's gradients of the loss with respect to every
+// parameter; with StateGrad, with respect to the initial states too; with
+// role.carry, of the loss plus sum(S_T * seed) over the final states, and
+// with respect to the initial states too.
+func (u *Unrolled) grad() error {
+	if !u.role.carry && !u.StateGrad {
+		_, err := G.Grad(u.Loss, u.Params...)
+		return err
+	}
+	cost, wrt := u.Loss, append(G.Nodes{}, u.Params...)
+	if !u.role.carry {
+		wrt = append(wrt, u.State...)
+	}
+	for i, s := range u.model.States() {
+		if !u.role.carry {
+			break
+		}
+		seed := tensor.New(tensor.Of(u.Loss.Dtype()), tensor.WithShape(u.BatchSize, s.Size))
+		in := G.NewMatrix(u.Graph, seed.Dtype(), G.WithShape(u.BatchSize, s.Size), G.WithName(fmt.Sprintf("dloss/d%s_%d", s.Name, u.NumSteps)), G.WithValue(seed))
+		prod, err := G.HadamardProd(u.Final[i], in)
+		if err != nil {
+			return err
+		}
+		sum, err := G.Sum(prod)
+		if err != nil {
+			return err
+		}
+		if cost, err = G.Add(cost, sum); err != nil {
+			return err
+		}
+		u.seedV = append(u.seedV, seed)
+		wrt = append(wrt, u.State[i])
+	}
+	grads, err := G.Grad(cost, wrt...)
+	if err != nil {
+		return err
+	}
+	u.dStateV = make([]G.Value, len(u.State))
+	for i := range u.State {
+		G.Read(grads[len(u.Params)+i], &u.dStateV[i])
+	}
+	return nil
+}
+
+// compile makes the TapeMachine; start is when the build began.
+func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
+	var opts []G.VMOpt
+	if u.Loss != nil && !u.NoGrad {
+		opts = append(opts, G.BindDualValues(u.Params...))
+	}
 	compile := time.Now()
 	u.BuildTime = compile.Sub(start)
-	u.vm = G.NewTapeMachine(g, opts...)
+	u.vm = G.NewTapeMachine(u.Graph, opts...)
 	u.CompileTime = time.Since(compile)
 	return u, nil
 }
@@ -230,10 +307,12 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 			return 0, fmt.Errorf("graph: Run: state %d: %w", i, err)
 		}
 	}
-	if u.Loss != nil && !u.NoGrad {
+	if u.Loss != nil && !u.NoGrad && !u.accumulate {
 		u.ZeroGrads()
 	}
-	u.vm.Reset()
+	if u.resetEachRun || !rewind(u.vm) {
+		u.vm.Reset()
+	}
 	if err := u.vm.RunAll(); err != nil {
 		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))
@@ -288,11 +367,11 @@ func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
 // order, each (BatchSize, size). Like Grads, the tensors belong to the
 // machine and the next Run overwrites them: copy what you keep.
 func (u *Unrolled) StateGrads() ([]*tensor.Dense, error) {
-	if u.dstateV == nil {
+	if !u.StateGrad || u.dStateV == nil {
 		return nil, errors.New("graph: StateGrads: the graph was built without Config.StateGrad (or without Loss, or with NoGrad)")
 	}
-	out := make([]*tensor.Dense, len(u.dstateV))
-	for i, v := range u.dstateV {
+	out := make([]*tensor.Dense, len(u.dStateV))
+	for i, v := range u.dStateV {
 		d, ok := v.(*tensor.Dense)
 		if !ok {
 			return nil, fmt.Errorf("graph: StateGrads: gradient of %s read as %T (no Run yet?)", u.State[i].Name(), v)

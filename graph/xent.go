@@ -21,13 +21,30 @@ import (
 // gradient with respect to the logits is (softmax(logits) - onehot(labels))/N
 // times the incoming gradient.
 func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
+	if err := checkXent(logits, labels); err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}, new(outBuf), 0}, logits, labels)
+}
+
+// softmaxCrossEntropyOver is SoftmaxCrossEntropy with the summed loss
+// divided by n instead of the number of rows: a chunk of a longer
+// sequence contributes its share of the whole sequence's mean.
+func softmaxCrossEntropyOver(logits, labels *G.Node, n int) (*G.Node, error) {
+	if err := checkXent(logits, labels); err != nil {
+		return nil, err
+	}
+	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}, new(outBuf), n}, logits, labels)
+}
+
+func checkXent(logits, labels *G.Node) error {
 	if logits.Dims() != 2 {
-		return nil, fmt.Errorf("graph: SoftmaxCrossEntropy: logits must be (N, V), got shape %v", logits.Shape())
+		return fmt.Errorf("graph: SoftmaxCrossEntropy: logits must be (N, V), got shape %v", logits.Shape())
 	}
 	if labels.Dims() != 1 || labels.Shape()[0] != logits.Shape()[0] {
-		return nil, fmt.Errorf("graph: SoftmaxCrossEntropy: labels shape %v does not match logits %v", labels.Shape(), logits.Shape())
+		return fmt.Errorf("graph: SoftmaxCrossEntropy: labels shape %v does not match logits %v", labels.Shape(), logits.Shape())
 	}
-	return G.ApplyOp(xentOp{opBase{"SoftmaxXent"}, new(outBuf)}, logits, labels)
+	return nil
 }
 
 // xentOp keeps the softmax of the logits its forward pass computed, for
@@ -35,6 +52,15 @@ func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
 type xentOp struct {
 	opBase
 	probs *outBuf
+	norm  int // the divisor of the summed loss; 0: the number of rows
+}
+
+// divisor is what the summed loss over rows rows is divided by.
+func divisor(norm, rows int) float64 {
+	if norm > 0 {
+		return float64(norm)
+	}
+	return float64(rows)
 }
 
 func (xentOp) Arity() int { return 2 }
@@ -49,7 +75,7 @@ func (xentOp) DiffWRT(int) []bool                             { return []bool{tr
 // left in probs, so it takes the loss node as an input: the machine then
 // runs it after the forward op, in the same run.
 func (o xentOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}, o.probs, new(outBuf)}, inputs[0], inputs[1], output, grad)
+	d, err := G.ApplyOp(xentGradOp{opBase{"SoftmaxXentGrad"}, o.probs, new(outBuf), o.norm}, inputs[0], inputs[1], output, grad)
 	return G.Nodes{d, nil}, err
 }
 
@@ -86,7 +112,7 @@ func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
 	for _, s := range parts {
 		loss += s
 	}
-	return newScalar(x.Dtype(), loss/float64(len(labels))), nil
+	return newScalar(x.Dtype(), loss/divisor(o.norm, len(labels))), nil
 }
 
 // minParExps: an exp costs about as much as 8 plain elementwise operations.
@@ -119,11 +145,13 @@ func xentLoss[T float32 | float64](probs []float64, logits []T, labels []int, v 
 }
 
 // xentGradOp computes d loss / d logits = g * (softmax(logits) - onehot)/N
+// (N the rows, or xentOp's norm)
 // from the softmax its forward op computed. Its inputs are the logits, the
 // labels, the loss (for the order of execution only) and g.
 type xentGradOp struct {
 	opBase
 	probs, out *outBuf
+	norm       int // as xentOp's
 }
 
 func (xentGradOp) Arity() int { return 4 }
@@ -155,7 +183,7 @@ func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	out := o.out.get(x.Dtype(), x.Shape()...)
 	v := x.Shape()[1]
-	scale := g / float64(len(labels))
+	scale := g / divisor(o.norm, len(labels))
 	par.Range(len(labels), minParElems/v, func(_, lo, hi int) {
 		pd := p.Float64s()[lo*v : hi*v]
 		switch od := out.Data().(type) {

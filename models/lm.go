@@ -77,6 +77,11 @@ func NewRNN(c Config) (*LM, error) { c.Kind = "rnn"; return New(c) }
 // NewMLP is New for the stateless MLP baseline (Kind "mlp").
 func NewMLP(c Config) (*LM, error) { c.Kind = "mlp"; return New(c) }
 
+// Causal implements graph.Causal: the state after step t depends on the
+// tokens up to t only, unless the layers are bidirectional. A causal model
+// is trained in chunks on long sequences (graph.NewRunner).
+func (m *LM) Causal() bool { return !m.cfg.Bidirectional }
+
 // Config returns the configuration the model was built from.
 func (m *LM) Config() Config { return m.cfg }
 

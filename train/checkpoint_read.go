@@ -16,7 +16,7 @@ import (
 	"strconv"
 
 	"github.com/unroll/unroll/graph"
-	"github.com/unroll/unroll/internal/npy"
+	"github.com/unroll/unroll/train/npz"
 	"gorgonia.org/tensor"
 )
 
@@ -160,7 +160,7 @@ func decodeCheckpoint(dir string, read func(name string, max int64) ([]byte, err
 	if len(c.History) != c.Epoch {
 		return nil, corrupt("%d metrics entries for epoch %d", len(c.History), c.Epoch)
 	}
-	arrays := map[string][]npy.Array{}
+	arrays := map[string][]npz.Array{}
 	for _, f := range m.Files {
 		if f.Name != paramsFile && f.Name != optimizerFile && f.Name != stateFile {
 			return nil, corrupt("it lists an unknown file %q", f.Name)
@@ -182,7 +182,7 @@ func decodeCheckpoint(dir string, read func(name string, max int64) ([]byte, err
 		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != f.SHA256 {
 			return nil, fmt.Errorf("train: %s does not match its SHA-256 in the manifest: the file is corrupt; use an earlier epoch-* directory", p)
 		}
-		a, err := npy.ReadNPZ(bytes.NewReader(b), int64(len(b)))
+		a, err := npz.Read(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			return nil, fmt.Errorf("train: %s: %v; use an earlier epoch-* directory", p, err)
 		}
@@ -254,10 +254,10 @@ func firstNonFinite(t *tensor.Dense) (float64, bool) {
 
 // matchArrays returns the arrays the manifest describes, as tensors,
 // checking that each is present with the recorded shape and dtype.
-func matchArrays(dir string, want []arrayJSON, files map[string][]npy.Array) ([]graph.Param, error) {
+func matchArrays(dir string, want []arrayJSON, files map[string][]npz.Array) ([]graph.Param, error) {
 	var out []graph.Param
 	for _, w := range want {
-		var found *npy.Array
+		var found *npz.Array
 		for i, a := range files[w.File] {
 			if a.Name == w.Name {
 				found = &files[w.File][i]

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/unroll/unroll/graph"
-	"github.com/unroll/unroll/internal/npy"
+	"github.com/unroll/unroll/train/npz"
 )
 
 // namedFile is a checkpoint file's name and contents.
@@ -77,10 +77,10 @@ func encodeCheckpoint(s Snapshot, cfg Config, info RunInfo, created time.Time) (
 
 // encodeNPZ writes params as an .npz and describes each array.
 func encodeNPZ(file string, params []graph.Param) ([]byte, []arrayJSON, error) {
-	var arrays []npy.Array
+	var arrays []npz.Array
 	var desc []arrayJSON
 	for _, p := range params {
-		a := npy.Array{Name: p.Name, Shape: p.Value.Shape().Clone(), Data: p.Value.Data()}
+		a := npz.Array{Name: p.Name, Shape: p.Value.Shape().Clone(), Data: p.Value.Data()}
 		dt := "<f4"
 		if _, ok := a.Data.([]float64); ok {
 			dt = "<f8"
@@ -89,7 +89,7 @@ func encodeNPZ(file string, params []graph.Param) ([]byte, []arrayJSON, error) {
 		desc = append(desc, arrayJSON{Name: p.Name, File: file, Shape: a.Shape, Dtype: dt})
 	}
 	var b bytes.Buffer
-	if err := npy.WriteNPZ(&b, arrays); err != nil {
+	if err := npz.Write(&b, arrays); err != nil {
 		return nil, nil, fmt.Errorf("train: checkpoint %s: %w", file, err)
 	}
 	return b.Bytes(), desc, nil

@@ -10,7 +10,10 @@
 // OpenCheckpoint, Checkpoint.Restore): 2 epochs, a checkpoint and 2 more
 // give the same perplexities and parameters, bit for bit, as 4 epochs.
 // What a checkpoint holds of a Trainer is its Snapshot (Trainer.Snapshot,
-// Trainer.Restore), which also serves in memory.
+// Trainer.Restore), which also serves in memory. Weights from elsewhere
+// (NumPy, PyTorch: scripts/torch_init.py) start a model through
+// LoadParams and SetParams, by parameter name, with package npz reading
+// the .npz; SaveParams writes a model's.
 //
 // The loop is short on purpose. Everything a run reports or records —
 // progress lines, predictions every few epochs, metrics files, checkpoints,

@@ -16,16 +16,22 @@ import (
 
 // Config is one training run, with the book's defaults in DefaultConfig.
 type Config struct {
-	Epochs    int               // passes over the corpus (num_epochs)
-	BatchSize int               // sequences per minibatch (batch_size)
-	NumSteps  int               // time steps unrolled (num_steps)
-	LR        float64           // SGD learning rate (lr)
-	Clip      float64           // global gradient norm limit theta; <= 0: off
-	Sampling  datasets.Sampling // sequential or random (use_random_iter)
-	Seed      uint64            // seeds the minibatch sampling (models.Config.Seed seeds the weights)
-	Optimizer string            // "sgd" (the book's; also when empty) or "adam"
-	Schedule  Schedule          // learning rate per epoch; zero value: constant
-	ValEvery  int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
+	Epochs    int // passes over the corpus (num_epochs)
+	BatchSize int // sequences per minibatch (batch_size)
+	NumSteps  int // time steps unrolled (num_steps)
+	// ChunkSteps is the longest sequence compiled into one graph: longer
+	// ones run in chunks (graph.NewRunner, graph.Chunked), whose compile
+	// time grows linearly with NumSteps instead of with its square, at the
+	// price of a second forward pass. 0: graph.DefaultChunkSteps;
+	// negative: never chunk.
+	ChunkSteps int
+	LR         float64           // SGD learning rate (lr)
+	Clip       float64           // global gradient norm limit theta; <= 0: off
+	Sampling   datasets.Sampling // sequential or random (use_random_iter)
+	Seed       uint64            // seeds the minibatch sampling (models.Config.Seed seeds the weights)
+	Optimizer  string            // "sgd" (the book's; also when empty) or "adam"
+	Schedule   Schedule          // learning rate per epoch; zero value: constant
+	ValEvery   int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
 	// GradFlow records EpochStats.Flow: the gradient's decay through
 	// time on the epoch's last minibatch and how often clipping fired.
 	// Off, it costs nothing; on, two (batch, hiddens) copies per minibatch.
@@ -146,7 +152,7 @@ type Trainer struct {
 	Solver Solver
 	Hooks  []Hook
 
-	u     *graph.Unrolled
+	u     graph.Runner
 	iter  *datasets.Iterator
 	rng   *datasets.PyRandom // the iterator's: offsets and shuffles
 	state []*tensor.Dense
@@ -252,13 +258,13 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	gc := graph.Config{BatchSize: cfg.BatchSize, NumSteps: cfg.NumSteps, Loss: true}
+	gc := graph.Config{BatchSize: cfg.BatchSize, NumSteps: cfg.NumSteps, ChunkSteps: cfg.ChunkSteps, Loss: true}
 	var flow *flowReads
 	if cfg.GradFlow {
 		flow = &flowReads{}
 		gc.Extend = flow.readFlow
 	}
-	u, err := graph.Unroll(m, gc)
+	u, err := graph.NewRunner(m, gc)
 	if err != nil {
 		return nil, err
 	}
@@ -268,8 +274,14 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	}, nil
 }
 
-// Graph returns the unrolled training graph.
-func (t *Trainer) Graph() *graph.Unrolled { return t.u }
+// Graph returns the unrolled training graph: the whole minibatch's, or
+// one chunk's when a long sequence is trained in chunks (see
+// graph.NewRunner; Config.GradFlow keeps the whole sequence in one graph).
+func (t *Trainer) Graph() *graph.Unrolled { return t.u.Chunk() }
+
+// Compiled says how the training graph was compiled: its steps, chunks,
+// nodes, and the time it took.
+func (t *Trainer) Compiled() graph.Summary { return t.u.Summary() }
 
 // Run trains until Config.Epochs epochs are done (counting epochs
 // restored from a checkpoint), calling the hooks after each, and returns

@@ -13,7 +13,9 @@ import (
 // validator computes the perplexity of held-out tokens with a loss-only
 // graph (graph.Config.NoGrad) that shares the model's parameters.
 type validator struct {
-	u      *graph.Unrolled
+	u      graph.Runner
+	batch  int // sequences per minibatch
+	steps  int // time steps per minibatch
 	ids    []int
 	width  int // tokens per row
 	nb     int // minibatches
@@ -39,13 +41,13 @@ func (t *Trainer) SetValidation(ids []int) error {
 	if b < 1 {
 		return &ShortValidationError{Tokens: len(ids), NumSteps: T}
 	}
-	u, err := graph.Unroll(t.Model, graph.Config{BatchSize: b, NumSteps: T, Loss: true, NoGrad: true})
+	u, err := graph.NewRunner(t.Model, graph.Config{BatchSize: b, NumSteps: T, ChunkSteps: t.Config.ChunkSteps, Loss: true, NoGrad: true})
 	if err != nil {
 		return fmt.Errorf("train: validation graph: %w", err)
 	}
 	width := (len(ids) - 1) / b
 	t.val = &validator{
-		u: u, ids: ids, width: width, nb: width / T,
+		u: u, batch: b, steps: T, ids: ids, width: width, nb: width / T,
 		state:  zeroState(t.Model, b),
 		mb:     datasets.Minibatch{X: make([]int, b*T), Y: make([]int, b*T), BatchSize: b, NumSteps: T},
 		random: t.Config.Sampling == datasets.Random,
@@ -72,7 +74,7 @@ func (t *Trainer) ValidationShape() (batch, batches, tokens int) {
 	if t.val == nil {
 		return 0, 0, 0
 	}
-	return t.val.u.BatchSize, t.val.nb, t.val.nb * t.val.u.BatchSize * t.val.u.NumSteps
+	return t.val.batch, t.val.nb, t.val.nb * t.val.batch * t.val.steps
 }
 
 // Validate returns the perplexity of the validation tokens under the
@@ -85,7 +87,7 @@ func (t *Trainer) Validate(ctx context.Context) (float64, error) {
 	for _, s := range v.state {
 		s.Zero()
 	}
-	B, T := v.u.BatchSize, v.u.NumSteps
+	B, T := v.batch, v.steps
 	var ppl Perplexity
 	for j := 0; j < v.nb; j++ {
 		if err := ctx.Err(); err != nil {

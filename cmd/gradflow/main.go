@@ -10,6 +10,13 @@
 //	go run ./cmd/gradflow -steps 200 -model rnn,gru,lstm -plot cells.svg
 //	go run ./cmd/gradflow -steps 200 -checkpoint ckpt -model gru -plot trained-vs-fresh.png
 //
+// -init-scale S replaces a fresh model's recurrent matrices by random
+// orthogonal ones scaled by S, so that every singular value is S: below 1
+// the gradient vanishes, above 1 (with ReLU, which does not squash) it
+// explodes. -orthogonal=false rescales the drawn Gaussian matrix instead;
+// its other singular values are smaller, and its spectral radius about
+// half of S.
+//
 // -model, -activation, -init-scale and -checkpoint take comma-separated
 // lists: every combination of the first three is one fresh run, every
 // checkpoint one trained run; all runs go in one table, CSV and plot.
@@ -51,6 +58,7 @@ type options struct {
 	init                                     string
 	seed                                     uint64
 	orthogonal                               bool
+	orthogonalSet                            bool // -orthogonal given (either way)
 
 	data, corpus string
 	offset       int
@@ -66,7 +74,7 @@ func flags(o *options) *pflag.FlagSet {
 	model.StringVar(&o.checkpoint, "checkpoint", "", "trained model(s): cmd/train -checkpoint directories, comma-separated (with -model given too, the fresh models are run as well)")
 	model.StringVar(&o.activation, "activation", "tanh", "hidden activation phi of fresh rnn/mlp models: tanh, relu, or both as tanh,relu")
 	model.StringVar(&o.initScale, "init-scale", "", "rescale each recurrent matrix (W_hh; the GRU's W_hz, W_hr, W_hh; the LSTM's W_hi, W_hf, W_ho, W_hc) so that its largest singular value is S; a list such as 0.5,1.5 gives one run each; empty: as drawn or trained")
-	model.BoolVar(&o.orthogonal, "orthogonal", false, "replace each recurrent matrix by a random orthogonal one first: all its singular values equal, so -init-scale S sets its spectral radius to S too (a Gaussian matrix's radius is about half its largest singular value)")
+	model.BoolVar(&o.orthogonal, "orthogonal", false, "replace each recurrent matrix by a random orthogonal one first: all its singular values equal, so -init-scale S sets every one of them, and its spectral radius, to S (a Gaussian matrix's radius is about half its largest singular value, so at S = 1.5 its gradient still vanishes). Default: on for fresh models with -init-scale, off otherwise; -orthogonal=false rescales the drawn matrix as it is")
 	model.IntVar(&o.hiddens, "hiddens", 512, "hidden units of fresh models (num_hiddens)")
 	model.IntVar(&o.layers, "layers", 1, "stacked layers of fresh models (num_layers)")
 	model.StringVar(&o.init, "init", "book", "weight initialisation of fresh models: book (N(0, 0.01^2)) or pytorch")
@@ -289,6 +297,7 @@ func measure(ctx context.Context, fs *pflag.FlagSet, o *options, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	o.orthogonalSet = fs.Changed("orthogonal")
 	src, _ := datasets.ParseSource(o.corpus)
 	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
 	if err != nil {
@@ -376,7 +385,14 @@ func measureRun(r spec, textVocab *datasets.Vocab, chars []string, o *options) (
 		what = fmt.Sprintf("%d hiddens, fresh (%s init, seed %d)", c.NumHiddens, c.Init, c.Seed)
 	}
 	res := result{spec: r}
-	if o.orthogonal {
+	// -init-scale S crosses the vanishing/exploding boundary at S = 1 only
+	// when every singular value is S: an orthogonal matrix, scaled. A
+	// trained matrix is kept unless -orthogonal is asked for.
+	orthogonal := o.orthogonal
+	if !o.orthogonalSet {
+		orthogonal = r.scale > 0 && r.checkpoint == ""
+	}
+	if orthogonal {
 		if err := train.OrthogonalRecurrent(m, o.seed); err != nil {
 			return result{}, usageError{fmt.Errorf("-orthogonal: %w", err)}
 		}
@@ -393,7 +409,7 @@ func measureRun(r spec, textVocab *datasets.Vocab, chars []string, o *options) (
 		for _, s := range rs {
 			sig = append(sig, fmt.Sprintf("%s %.4g -> %.4g", s.Name, s.Before, s.After))
 		}
-		if o.orthogonal {
+		if orthogonal {
 			sig = []string{fmt.Sprintf("all %.4g (orthogonal, scaled)", r.scale)}
 		}
 	} else {

@@ -103,6 +103,8 @@ func (o *options) check() (models.Activation, error) {
 		return 0, usageError{fmt.Errorf("-layers must be >= 1, got %d", o.layers)}
 	case o.steps < 1:
 		return 0, usageError{fmt.Errorf("-steps must be >= 1, got %d", o.steps)}
+	case o.steps > maxSteps:
+		return 0, usageError{fmt.Errorf("-steps %d is more than %d: the picture is one graph of every step, and Gorgonia's compile time grows with the square of the steps (minutes beyond this); draw fewer steps (-summarize collapses the middle ones anyway)", o.steps, maxSteps)}
 	case o.hiddens < 1:
 		return 0, usageError{fmt.Errorf("-hiddens must be >= 1, got %d", o.hiddens)}
 	case o.vocab < 1:
@@ -130,6 +132,12 @@ func (o *options) check() (models.Activation, error) {
 	}
 	return act, nil
 }
+
+// maxSteps bounds -steps: the view is drawn from one unrolled graph, which
+// Gorgonia compiles in time that grows with the square of its nodes (about
+// 2 s at 560 steps of a 16-unit RNN, so about 6 s at 1000; cmd/train runs
+// longer sequences in chunks instead).
+const maxSteps = 1000
 
 // graphBytes is a rough upper estimate of the memory the graph needs:
 // 4-byte parameters, twice (values and gradients), and about 30 values per

@@ -61,6 +61,8 @@ func TestUsageErrors(t *testing.T) {
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-batch", "0"}, 2, []string{"must be >= 1", "-batch must be >= 1, got 0"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-hiddens", "-1"}, 2, []string{"must be >= 1", "-hiddens must be >= 1, got -1"}},
 		{"zero or negative -steps, -batch, -hiddens, -vocab", []string{"-vocab", "0"}, 2, []string{"must be >= 1", "-vocab must be >= 1, got 0"}},
+		// maxSteps is 1000.
+		{"-steps beyond what compiles in seconds", []string{"-steps", "100000"}, 2, []string{"-steps 100000 is more than 1000", "grows with the square of the steps", "draw fewer steps"}},
 		{"negative -summarize", []string{"-summarize", "-1"}, 2, []string{"-summarize must be >= 0, got -1"}},
 		// 1e8 hiddens: W_hh alone is 4e16 bytes.
 		{"-hiddens too large for memory", []string{"-hiddens", "100000000"}, 2, []string{"needs about", "more than this machine's", "lower -hiddens"}},

@@ -102,6 +102,10 @@ func (o *options) checkNew() error {
 		return fmt.Errorf("-lr-min %g is above -lr %g: the cosine schedule decays from -lr down to -lr-min; lower -lr-min", o.train.Schedule.MinLR, o.train.LR)
 	case o.resume && o.overwrite:
 		return fmt.Errorf("-resume and -overwrite both given: -resume continues the run in -checkpoint DIR, -overwrite replaces it; use one")
+	case o.resume && o.initFrom != "":
+		return fmt.Errorf("-init-from and -resume both given: -resume continues the weights of the run in -checkpoint DIR, -init-from starts a new run from FILE; use one")
+	case o.initFrom != "" && o.sources["init"] == "*":
+		return fmt.Errorf("-init-from and -init both given: -init-from's weights replace what -init draws; drop -init")
 	case o.overwrite && o.checkpoint == "":
 		return fmt.Errorf("-overwrite needs -checkpoint DIR, the directory whose run to replace")
 	case o.resume && o.checkpoint == "":

@@ -8,12 +8,15 @@
 //	go run ./cmd/train -tokens word -min-freq 2 -max-tokens 0 -hiddens 256
 //	go run ./cmd/train -preset book-scratch -val-frac 0.1 -checkpoint runs/ckpt -metrics runs/m.jsonl -plot runs/ppl.png
 //	go run ./cmd/train -checkpoint runs/ckpt -resume -epochs 1000
+//	go run ./cmd/train -model lstm -hiddens 256 -init-from lstm-init.npz
 //
 // It checks every flag, the text and every output path, then prints the
 // effective configuration, the corpus and a line saying what the
 // preprocessing dropped (before the graph is compiled). With -checkpoint
 // DIR it saves checkpoints (see package train) that -resume continues
-// exactly and that cmd/sample and cmd/inspect read. SIGINT, SIGTERM,
+// exactly and that cmd/sample and cmd/inspect read. With -init-from
+// FILE.npz a new run starts from the weights in FILE (named as the
+// model's parameters; scripts/torch_init.py writes PyTorch's). SIGINT, SIGTERM,
 // SIGHUP or SIGQUIT lets the minibatch finish, saves a checkpoint of that
 // point (with -checkpoint), prints a command that continues the run
 // (pasteable, also under go run) and exits with 128 + the signal's number
@@ -74,6 +77,7 @@ type options struct {
 	layers            int
 	bidirectional     bool
 	init              string
+	initFrom          string // -init-from FILE.npz: see initfrom.go
 	train             train.Config
 	iter              string
 	predictEvery      int
@@ -113,10 +117,12 @@ func flags(o *options) *pflag.FlagSet {
 	model.IntVar(&o.layers, "layers", 1, "stacked layers (num_layers, 9.3)")
 	model.BoolVar(&o.bidirectional, "bidirectional", false, "a backward layer beside each forward one (9.4)")
 	model.StringVar(&o.init, "init", "book", "weight initialisation: book (N(0, 0.01^2), zero biases) or pytorch (as nn.GRU/nn.LSTM/nn.Linear draw)")
+	model.StringVar(&o.initFrom, "init-from", "", "start from the weights in this .npz, named as the model's parameters (W_xh, W_hh, b_h, W_hq, b_q; l1.W_hh; ...), e.g. PyTorch's from scripts/torch_init.py; instead of -init")
 	model.StringVar(&o.activation, "activation", "tanh", "hidden activation phi: tanh or relu")
 
 	opt := pflag.NewFlagSet("optimisation", pflag.ContinueOnError)
 	opt.IntVar(&o.train.NumSteps, "steps", d.NumSteps, "time steps unrolled per minibatch (num_steps)")
+	opt.IntVar(&o.train.ChunkSteps, "chunk-steps", 0, fmt.Sprintf("compile at most this many steps as one graph; longer -steps run in chunks: compile time linear in -steps, at the price of a second forward pass over all but the last chunk (and with less memory); 0: %d; -1: never chunk", graph.DefaultChunkSteps))
 	opt.IntVar(&o.train.BatchSize, "batch", d.BatchSize, "sequences per minibatch (batch_size)")
 	opt.IntVar(&o.train.Epochs, "epochs", d.Epochs, "passes over the corpus (num_epochs)")
 	opt.Float64Var(&o.train.LR, "lr", d.LR, "SGD learning rate")
@@ -291,7 +297,12 @@ func failed(err error, o *options, out *outputs) error {
 func resumeCommand(args []string) string {
 	parts := []string{progName}
 	hasResume := false
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if n := initFromArgs(args[i:]); n > 0 {
+			i += n - 1 // the resumed run continues the checkpoint's weights
+			continue
+		}
 		if a == "-resume" || a == "--resume" || a == "-resume=true" || a == "--resume=true" {
 			hasResume = true
 		}
@@ -391,7 +402,7 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 	}
 	// No output may overwrite an input, another output, or a file of the
 	// checkpoint directory.
-	if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-data", Path: o.data}}); err != nil {
+	if err := cli.CheckPaths(o.writes(), []cli.PathUse{{Flag: "-data", Path: o.data}, {Flag: "-init-from", Path: o.initFrom}}); err != nil {
 		return "", 0, usageError{err}
 	}
 	// Where the run writes must be writable now, not after hours of
@@ -471,11 +482,14 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	fmt.Fprintf(stdout, "corpus %s: %s, %d %s, %d used, vocab %d\n",
 		corpus.Name, plural(corpus.NumLines, "line", "lines"), corpus.FullLen, unit, len(corpus.IDs), corpus.Vocab.Len())
 	fmt.Fprintln(stdout, textSummary(corpus))
-	if _, err := head.WriteTo(realStdout); err != nil {
-		return err
-	}
 	m, err := models.New(mc)
 	if err != nil {
+		return err
+	}
+	if err := o.loadInit(m, mc); err != nil {
+		return err
+	}
+	if _, err := head.WriteTo(realStdout); err != nil {
 		return err
 	}
 	trainIDs, valIDs := splitValidation(corpus.IDs, o.valFrac)
@@ -508,13 +522,17 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	u := tr.Graph()
+	sum := tr.Compiled()
 	cores := fmt.Sprintf("%d cores", graph.Cores())
 	if graph.Cores() == 1 {
 		cores = "1 core"
 	}
-	fmt.Fprintf(stdout, "graph: %d nodes, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
-		u.Graph.AllNodes().Len(), ms(u.BuildTime), ms(u.CompileTime), graph.BLAS(), cores)
+	nodes := fmt.Sprintf("%d nodes", sum.Nodes)
+	if sum.Graphs > 1 {
+		nodes = fmt.Sprintf("%d steps in chunks of %d (%d graphs, %d nodes)", sum.NumSteps, sum.ChunkSteps, sum.Graphs, sum.Nodes)
+	}
+	fmt.Fprintf(stdout, "graph: %s, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
+		nodes, ms(sum.Build), ms(sum.Compile), graph.BLAS(), cores)
 	if o.cpuProfile != "" {
 		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {

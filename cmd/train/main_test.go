@@ -94,3 +94,21 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// A very long -steps trains in chunks (graph.Chunked), whose compile time
+// does not grow with the steps: the whole sequence as one graph would take
+// Gorgonia about a minute to compile at 3000 steps (its compile time grows
+// with the square of the nodes).
+func TestLongStepsTrainInChunks(t *testing.T) {
+	// 6001 tokens are enough for one minibatch of 1 x 3000 (batch*steps+steps+1).
+	data := writeText(t, strings.Repeat("The Time Traveller (for so it will be convenient to speak of him)\n", 100))
+	code, out, errOut := runCmd("-data", data, "-steps", "3000", "-batch", "1", "-epochs", "1", "-hiddens", "8")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// DefaultChunkSteps is 64: 3000 = 46*64 + 56, so three graphs (a
+	// forward-only chunk, a full chunk and the last one).
+	if want := "graph: 3000 steps in chunks of 64 (3 graphs, "; !strings.Contains(out, want) {
+		t.Errorf("output lacks %q:\n%s", want, out)
+	}
+}

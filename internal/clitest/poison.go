@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/unroll/unroll/internal/npy"
+	"github.com/unroll/unroll/train/npz"
 )
 
 // NaNCheckpoint copies the checkpoint directory epochDir (an
@@ -39,7 +39,7 @@ func NaNCheckpoint(t *testing.T, epochDir string) string {
 		}
 		files[e.Name()] = b
 	}
-	arrays, err := npy.ReadNPZ(bytes.NewReader(files["params.npz"]), int64(len(files["params.npz"])))
+	arrays, err := npz.Read(bytes.NewReader(files["params.npz"]), int64(len(files["params.npz"])))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func NaNCheckpoint(t *testing.T, epochDir string) string {
 		d[0] = math.NaN()
 	}
 	var b bytes.Buffer
-	if err := npy.WriteNPZ(&b, arrays); err != nil {
+	if err := npz.Write(&b, arrays); err != nil {
 		t.Fatal(err)
 	}
 	files["params.npz"] = b.Bytes()

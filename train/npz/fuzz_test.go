@@ -1,4 +1,4 @@
-package npy_test
+package npz_test
 
 import (
 	"bytes"
@@ -6,13 +6,13 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/unroll/unroll/internal/npy"
+	"github.com/unroll/unroll/train/npz"
 )
 
 // seedNPY is a small float32 array as numpy.save writes it.
 func seedNPY(f *testing.F) []byte {
 	var b bytes.Buffer
-	if err := npy.Write(&b, npy.Array{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, float32(math.Inf(1))}}); err != nil {
+	if err := npz.WriteNPY(&b, npz.Array{Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, float32(math.Inf(1))}}); err != nil {
 		f.Fatal(err)
 	}
 	return b.Bytes()
@@ -20,7 +20,7 @@ func seedNPY(f *testing.F) []byte {
 
 // sameArray reports whether a and b have the same shape and the same
 // values, bit for bit (NaN included).
-func sameArray(a, b npy.Array) bool {
+func sameArray(a, b npz.Array) bool {
 	if !reflect.DeepEqual(a.Shape, b.Shape) {
 		return false
 	}
@@ -51,34 +51,34 @@ func sameArray(a, b npy.Array) bool {
 	return true
 }
 
-// FuzzReadNPY: Read never panics nor allocates more than the input holds
-// (a header may claim any shape); what it reads, Write writes back to an
-// array Read reads the same.
+// FuzzReadNPY: ReadNPY never panics nor allocates more than the input holds
+// (a header may claim any shape); what it reads, WriteNPY writes back to an
+// array ReadNPY reads the same.
 func FuzzReadNPY(f *testing.F) {
 	f.Add(seedNPY(f))
 	f.Add([]byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999, 99999999999), }\n"))
 	f.Add([]byte("\x93NUMPY\x03\x00\xff\xff\xff\x00"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		a, err := npy.Read(bytes.NewReader(data))
+		a, err := npz.ReadNPY(bytes.NewReader(data))
 		if err != nil {
 			return
 		}
 		var b bytes.Buffer
-		if err := npy.Write(&b, a); err != nil {
-			t.Fatalf("Write of what Read returned: %v", err)
+		if err := npz.WriteNPY(&b, a); err != nil {
+			t.Fatalf("WriteNPY of what ReadNPY returned: %v", err)
 		}
-		back, err := npy.Read(&b)
+		back, err := npz.ReadNPY(&b)
 		if err != nil || !sameArray(a, back) {
 			t.Fatalf("round trip: %v", err)
 		}
 	})
 }
 
-// FuzzReadNPZ: ReadNPZ never panics; what it reads, WriteNPZ writes back
-// (when the names allow) to an archive ReadNPZ reads the same.
+// FuzzReadNPZ: Read never panics; what it reads, Write writes back
+// (when the names allow) to an archive Read reads the same.
 func FuzzReadNPZ(f *testing.F) {
 	var b bytes.Buffer
-	if err := npy.WriteNPZ(&b, []npy.Array{
+	if err := npz.Write(&b, []npz.Array{
 		{Name: "W_xh", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}},
 		{Name: "b_h", Shape: []int{2}, Data: []float64{-1, 0.5}},
 	}); err != nil {
@@ -87,15 +87,15 @@ func FuzzReadNPZ(f *testing.F) {
 	f.Add(b.Bytes())
 	f.Add(b.Bytes()[:b.Len()/2])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		arrays, err := npy.ReadNPZ(bytes.NewReader(data), int64(len(data)))
+		arrays, err := npz.Read(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			return
 		}
 		var out bytes.Buffer
-		if err := npy.WriteNPZ(&out, arrays); err != nil {
+		if err := npz.Write(&out, arrays); err != nil {
 			return // an archive may repeat a name, or have an empty one
 		}
-		back, err := npy.ReadNPZ(bytes.NewReader(out.Bytes()), int64(out.Len()))
+		back, err := npz.Read(bytes.NewReader(out.Bytes()), int64(out.Len()))
 		if err != nil || len(back) != len(arrays) {
 			t.Fatalf("round trip: %d arrays, then %d (%v)", len(arrays), len(back), err)
 		}

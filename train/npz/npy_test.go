@@ -1,4 +1,4 @@
-package npy_test
+package npz_test
 
 import (
 	"bytes"
@@ -13,18 +13,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/unroll/unroll/internal/npy"
+	"github.com/unroll/unroll/train/npz"
 )
 
 func TestRoundTrip(t *testing.T) {
-	for _, a := range []npy.Array{
+	for _, a := range []npz.Array{
 		{Shape: []int{2, 3}, Data: []float32{1, -2, 3.5, 0, 1e-30, -0}},
 		{Shape: []int{4}, Data: []float64{1, 2, 3, 4}},
 		{Shape: []int{}, Data: []float64{42}},
 		{Shape: []int{0, 5}, Data: []float32{}},
 	} {
 		var b bytes.Buffer
-		if err := npy.Write(&b, a); err != nil {
+		if err := npz.WriteNPY(&b, a); err != nil {
 			t.Fatal(err)
 		}
 		// numpy.save aligns the data to 64 bytes: the header length is the
@@ -33,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 		if (10+hlen)%64 != 0 || b.Bytes()[10+hlen-1] != '\n' {
 			t.Errorf("shape %v: header of %d bytes is not padded to 64 with a final newline", a.Shape, hlen)
 		}
-		got, err := npy.Read(&b)
+		got, err := npz.ReadNPY(&b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestHeaderLikeNumPy(t *testing.T) {
 	var b bytes.Buffer
-	if err := npy.Write(&b, npy.Array{Shape: []int{3}, Data: []float32{1, 2, 3}}); err != nil {
+	if err := npz.WriteNPY(&b, npz.Array{Shape: []int{3}, Data: []float32{1, 2, 3}}); err != nil {
 		t.Fatal(err)
 	}
 	// numpy.save(f, numpy.zeros(3, numpy.float32)) writes this dictionary.
@@ -56,54 +56,54 @@ func TestHeaderLikeNumPy(t *testing.T) {
 
 func TestTruncatedAndCorrupt(t *testing.T) {
 	var b bytes.Buffer
-	a := npy.Array{Shape: []int{8, 8}, Data: make([]float32, 64)}
-	if err := npy.Write(&b, a); err != nil {
+	a := npz.Array{Shape: []int{8, 8}, Data: make([]float32, 64)}
+	if err := npz.WriteNPY(&b, a); err != nil {
 		t.Fatal(err)
 	}
 	full := b.Bytes()
 	for _, n := range []int{0, 5, 9, 40, len(full) - 1} {
-		if _, err := npy.Read(bytes.NewReader(full[:n])); !errors.Is(err, npy.ErrTruncated) {
+		if _, err := npz.ReadNPY(bytes.NewReader(full[:n])); !errors.Is(err, npz.ErrTruncated) {
 			t.Errorf("cut at %d of %d bytes: error %v, want ErrTruncated", n, len(full), err)
 		}
 	}
 	bad := append([]byte("\x93NUMPX"), full[6:]...)
-	if _, err := npy.Read(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "magic") {
+	if _, err := npz.ReadNPY(bytes.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "magic") {
 		t.Errorf("bad magic: error %v", err)
 	}
 
 	var z bytes.Buffer
-	if err := npy.WriteNPZ(&z, []npy.Array{{Name: "W_xh", Shape: []int{8, 8}, Data: make([]float32, 64)}}); err != nil {
+	if err := npz.Write(&z, []npz.Array{{Name: "W_xh", Shape: []int{8, 8}, Data: make([]float32, 64)}}); err != nil {
 		t.Fatal(err)
 	}
 	zb := z.Bytes()
-	if _, err := npy.ReadNPZ(bytes.NewReader(zb[:len(zb)/2]), int64(len(zb)/2)); !errors.Is(err, npy.ErrTruncated) {
+	if _, err := npz.Read(bytes.NewReader(zb[:len(zb)/2]), int64(len(zb)/2)); !errors.Is(err, npz.ErrTruncated) {
 		t.Errorf("half an npz: error %v, want ErrTruncated", err)
 	}
 	// One flipped data byte: the zip CRC-32 catches it.
 	flipped := bytes.Clone(zb)
 	flipped[200] ^= 0xff
-	if _, err := npy.ReadNPZ(bytes.NewReader(flipped), int64(len(flipped))); err == nil {
+	if _, err := npz.Read(bytes.NewReader(flipped), int64(len(flipped))); err == nil {
 		t.Errorf("flipped byte in an npz: no error")
 	}
 }
 
 func TestNPZRoundTrip(t *testing.T) {
-	in := []npy.Array{
+	in := []npz.Array{
 		{Name: "W_xh", Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}},
 		{Name: "b_h", Shape: []int{2}, Data: []float32{5, 6}},
 	}
 	var b bytes.Buffer
-	if err := npy.WriteNPZ(&b, in); err != nil {
+	if err := npz.Write(&b, in); err != nil {
 		t.Fatal(err)
 	}
-	out, err := npy.ReadNPZ(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	out, err := npz.Read(bytes.NewReader(b.Bytes()), int64(b.Len()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(in, out) {
 		t.Errorf("got %+v, want %+v", out, in)
 	}
-	if err := npy.WriteNPZ(&b, append(in, in[0])); err == nil {
+	if err := npz.Write(&b, append(in, in[0])); err == nil {
 		t.Error("repeated name: no error")
 	}
 }
@@ -118,7 +118,7 @@ func TestNumPyReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = npy.WriteNPZ(f, []npy.Array{
+	err = npz.Write(f, []npz.Array{
 		{Name: "W", Shape: []int{2, 3}, Data: []float32{0.5, -1, 2, 3e-8, 4, 5}},
 		{Name: "b", Shape: []int{3}, Data: []float64{1, 2, 3}},
 	})
