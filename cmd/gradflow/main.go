@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "gradflow: %s (see gradflow -h)\n", trimPackage(ue.Error()))
 		return cli.ExitUsage
 	default:
-		fmt.Fprintf(stderr, "gradflow: %s\n", trimPackage(err.Error()))
+		fmt.Fprintf(stderr, "gradflow: %s\n", trimPackage(cli.DataError(cli.CheckpointError(err)).Error()))
 		return cli.ExitRuntime
 	}
 }
@@ -299,7 +299,7 @@ func measure(ctx context.Context, fs *pflag.FlagSet, o *options, stdout, stderr 
 	}
 	o.orthogonalSet = fs.Changed("orthogonal")
 	src, _ := datasets.ParseSource(o.corpus)
-	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
+	text, name, notice, err := (&datasets.Fetcher{DataName: "-data PATH"}).Load(ctx, src, o.data)
 	if err != nil {
 		return err
 	}

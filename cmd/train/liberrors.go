@@ -102,5 +102,5 @@ func flagError(err error) error {
 	case errors.As(err, &d):
 		return errors.New(divergedText(err))
 	}
-	return cli.CheckpointError(err)
+	return cli.DataError(cli.CheckpointError(err))
 }

@@ -442,7 +442,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	stdout = &head
 	// Streamed: only the first -max-tokens tokens are kept, whatever the
 	// text's size, and a signal stops the read.
-	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, copts)
+	corpus, notice, err := (&datasets.Fetcher{DataName: "-data PATH"}).Corpus(ctx, src, o.data, copts)
 	if err != nil {
 		return err
 	}

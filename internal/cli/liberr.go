@@ -6,8 +6,22 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/train"
 )
+
+// DataError words a *datasets.TextError, whose text names no flag, with
+// the -data flag of the commands; other errors are returned as they are.
+func DataError(err error) error {
+	var te *datasets.TextError
+	if !errors.As(err, &te) {
+		return err
+	}
+	if te.Path == "" {
+		return errors.New("the -data path is empty: pass a text file, or drop -data to use -corpus")
+	}
+	return fmt.Errorf("%s: %s", te.What(), te.Hint("-data"))
+}
 
 // CheckpointError words package train's typed checkpoint errors, whose
 // texts name no flag, with the -checkpoint flag of the commands; other
