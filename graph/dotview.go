@@ -21,8 +21,8 @@ type viewer struct {
 	parents map[*G.Node][]*G.Node // consumers
 	stmt    map[*G.Node]bool      // reads and lets: not computations
 	fwd     map[*G.Node]bool      // the forward pass
-	step    map[*G.Node]int       // 1..Steps: forward nodes of a step
-	gstep   map[*G.Node]int       // 1..Steps, or noStep: gradient nodes
+	step    map[*G.Node]int       // 1..NumSteps: forward nodes of a step
+	gstep   map[*G.Node]int       // 1..NumSteps, or noStep: gradient nodes
 	isX     map[*G.Node]int       // X_t -> t
 	isState map[*G.Node]bool      // H_0 (and further initial states)
 	inRow   map[*G.Node]bool      // the chain drawn as the book's row of hidden states
