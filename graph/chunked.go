@@ -55,16 +55,17 @@ type Causal interface {
 }
 
 // NewRunner compiles m for minibatches of cfg.BatchSize sequences of
-// cfg.NumSteps steps. A causal model (see Causal) with a loss, no Extend and
-// more steps than cfg.ChunkSteps (DefaultChunkSteps when 0) is run in
-// chunks (see Chunked); anything else is unrolled whole (Unroll).
+// cfg.NumSteps steps. A causal model (see Causal) with a loss, no Extend,
+// no StateGrad and more steps than cfg.ChunkSteps (DefaultChunkSteps when
+// 0) is run in chunks (see Chunked); anything else is unrolled whole
+// (Unroll).
 func NewRunner(m Model, cfg Config) (Runner, error) {
 	chunk := cfg.ChunkSteps
 	if chunk == 0 {
 		chunk = DefaultChunkSteps
 	}
 	c, causal := m.(Causal)
-	if chunk < 0 || cfg.NumSteps <= chunk || !cfg.Loss || cfg.Extend != nil || !causal || !c.Causal() {
+	if chunk < 0 || cfg.NumSteps <= chunk || !cfg.Loss || cfg.Extend != nil || cfg.StateGrad || !causal || !c.Causal() {
 		return Unroll(m, cfg)
 	}
 	return NewChunked(m, cfg, chunk)

@@ -20,6 +20,14 @@ func TestStateGradientsFiniteDifferences(t *testing.T) {
 	if _, err := plain.StateGrads(); err == nil {
 		t.Error("StateGrads of a graph built without StateGrad: no error")
 	}
+	// A chunked runner has no StateGrads: NewRunner unrolls such a graph whole.
+	r, err := graph.NewRunner(scaledModel(t, pr, variant{kind: "rnn"}), graph.Config{BatchSize: pr.B, NumSteps: 7, ChunkSteps: 3, Loss: true, StateGrad: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.(*graph.Unrolled); !ok {
+		t.Errorf("NewRunner with StateGrad gave %T, want an *Unrolled", r)
+	}
 	for _, v := range variants() {
 		if v.kind == "mlp" {
 			continue // no state
