@@ -77,6 +77,7 @@ type options struct {
 	layers            int
 	bidirectional     bool
 	init              string
+	initSeed          uint64 // -init-seed; -seed when not given
 	initFrom          string // -init-from FILE.npz: see initfrom.go
 	train             train.Config
 	iter              string
@@ -119,6 +120,7 @@ func flags(o *options) *pflag.FlagSet {
 	model.StringVar(&o.init, "init", "book", "weight initialisation: book (N(0, 0.01^2), zero biases) or pytorch (as nn.GRU/nn.LSTM/nn.Linear draw)")
 	model.StringVar(&o.initFrom, "init-from", "", "start from the weights in this .npz, named as the model's parameters (W_xh, W_hh, b_h, W_hq, b_q; l1.W_hh; ...), e.g. PyTorch's from scripts/torch_init.py; instead of -init")
 	model.StringVar(&o.activation, "activation", "tanh", "hidden activation phi: tanh or relu")
+	model.Uint64Var(&o.initSeed, "init-seed", 0, "seed of the initial weights alone (default: -seed); vary -seed with it fixed to change only the minibatch sampling")
 
 	opt := pflag.NewFlagSet("optimisation", pflag.ContinueOnError)
 	opt.IntVar(&o.train.NumSteps, "steps", d.NumSteps, "time steps unrolled per minibatch (num_steps)")
@@ -147,7 +149,7 @@ func flags(o *options) *pflag.FlagSet {
 	ck.BoolVar(&o.overwrite, "overwrite", false, "start a new run in a -checkpoint DIR that holds another run's checkpoints, removing them")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
-	book.Uint64Var(&o.train.Seed, "seed", 0, "seed of the initial weights and of the minibatch sampling (the library keeps them apart: models.Config.Seed, train.Config.Seed): same seed, same run")
+	book.Uint64Var(&o.train.Seed, "seed", 0, "seed of the minibatch sampling and, unless -init-seed is given, of the initial weights: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
 	book.StringVar(&o.prefix, "prefix", "", "the prompt of the predictions (default: \"time traveller\" on The Time Machine, else the text's first words)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
@@ -351,7 +353,7 @@ func trainBytes(size models.Size, vocab, hiddens, batch, steps int) float64 {
 func (o *options) modelConfig(vocab int, act models.Activation) models.Config {
 	init, _ := models.ParseInit(o.init) // checked by check
 	return models.Config{Kind: o.model, VocabSize: vocab, NumHiddens: o.hiddens, NumLayers: o.layers,
-		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: o.train.Seed}
+		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: o.initSeed}
 }
 
 // writes are the paths the run writes.
