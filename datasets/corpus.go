@@ -74,7 +74,7 @@ type CorpusOptions struct {
 // Corpus.Unknown).
 func NewCorpus(text []byte, name string, o CorpusOptions) (*Corpus, error) {
 	if len(text) == 0 {
-		return nil, fmt.Errorf("datasets: %s is empty: pass a non-empty text file with -data", name)
+		return nil, &TextError{Path: name, Problem: "is empty", Fix: FixNonEmpty}
 	}
 	if o.Tokens != Char && o.Tokens != Word {
 		return nil, fmt.Errorf("datasets: unknown token kind %d: use char or word", int(o.Tokens))
@@ -92,11 +92,11 @@ func NewCorpus(text []byte, name string, o CorpusOptions) (*Corpus, error) {
 	if n == 0 {
 		switch o.Preprocess {
 		case Book:
-			return nil, fmt.Errorf("datasets: %s has no letters A-Z or a-z (only letters are kept): pass an English text file with -data", name)
+			return nil, &TextError{Path: name, Problem: "has no letters A-Z or a-z (only letters are kept)", Fix: FixEnglish}
 		case Unicode:
-			return nil, fmt.Errorf("datasets: %s has no letters (only letters are kept): pass a text file with -data", name)
+			return nil, &TextError{Path: name, Problem: "has no letters (only letters are kept)", Fix: FixFile}
 		default:
-			return nil, fmt.Errorf("datasets: %s has no %s tokens: pass a text file with -data", name, o.Tokens)
+			return nil, &TextError{Path: name, Problem: fmt.Sprintf("has no %s tokens", o.Tokens), Fix: FixFile}
 		}
 	}
 	ids := make([]int, 0, n)

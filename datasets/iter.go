@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -43,12 +44,77 @@ func ParseSampling(s string) (Sampling, error) {
 }
 
 // Minibatch is one minibatch of inputs X and targets Y (Y is X shifted by
-// one token in the corpus). Both are stored like the book's (batchSize,
-// numSteps) tensors: the token at row b, time step t is X[b*NumSteps+t].
+// one token in the corpus), with its layout: BatchSize sequences (rows) of
+// NumSteps tokens. X and Y are stored batch-major, like the book's
+// (batch_size, num_steps) tensors: the token of row b at time step t is
+// X[b*NumSteps+t]. graph.Unrolled.Run and train.Trainer.Step take a
+// Minibatch and check its BatchSize and NumSteps against the graph's, so
+// that a slice of the right length in another layout, or of another
+// shape, is not silently read wrong. Build one with NewMinibatch from
+// rows, or from an Iterator; Y may be nil where no targets are needed
+// (generation, or a graph without loss).
 type Minibatch struct {
 	X, Y      []int
 	BatchSize int
 	NumSteps  int
+}
+
+// NewMinibatch returns the minibatch of the sequences x (one row per
+// sequence, all of one length, the number of steps) and their targets y
+// (nil, or rows of the same shape), copied into the batch-major layout.
+func NewMinibatch(x, y [][]int) (Minibatch, error) {
+	if len(x) == 0 || len(x[0]) == 0 {
+		return Minibatch{}, errors.New("datasets: NewMinibatch: want at least one sequence of at least one token")
+	}
+	if y != nil && len(y) != len(x) {
+		return Minibatch{}, fmt.Errorf("datasets: NewMinibatch: %d target rows for %d sequences", len(y), len(x))
+	}
+	B, T := len(x), len(x[0])
+	mb := Minibatch{X: make([]int, 0, B*T), BatchSize: B, NumSteps: T}
+	if y != nil {
+		mb.Y = make([]int, 0, B*T)
+	}
+	for b, row := range x {
+		if len(row) != T || (y != nil && len(y[b]) != T) {
+			return Minibatch{}, fmt.Errorf("datasets: NewMinibatch: row %d has %d tokens (%d targets), row 0 has %d: want rows of one length", b, len(row), lenOrZero(y, b), T)
+		}
+		mb.X = append(mb.X, row...)
+		if y != nil {
+			mb.Y = append(mb.Y, y[b]...)
+		}
+	}
+	return mb, nil
+}
+
+func lenOrZero(rows [][]int, i int) int {
+	if i < len(rows) {
+		return len(rows[i])
+	}
+	return 0
+}
+
+// At returns the input and the target (-1 without Y) of row b at step t.
+func (m *Minibatch) At(b, t int) (x, y int) {
+	i := b*m.NumSteps + t
+	if m.Y == nil {
+		return m.X[i], -1
+	}
+	return m.X[i], m.Y[i]
+}
+
+// Check reports a minibatch whose slices do not hold BatchSize*NumSteps
+// tokens (Y may be nil).
+func (m *Minibatch) Check() error {
+	n := m.BatchSize * m.NumSteps
+	switch {
+	case m.BatchSize < 1 || m.NumSteps < 1:
+		return fmt.Errorf("datasets: minibatch of %d x %d (BatchSize x NumSteps): want both >= 1", m.BatchSize, m.NumSteps)
+	case len(m.X) != n:
+		return fmt.Errorf("datasets: minibatch of %d x %d has %d inputs, want %d", m.BatchSize, m.NumSteps, len(m.X), n)
+	case m.Y != nil && len(m.Y) != n:
+		return fmt.Errorf("datasets: minibatch of %d x %d has %d targets, want %d", m.BatchSize, m.NumSteps, len(m.Y), n)
+	}
+	return nil
 }
 
 // TimeMajor copies X into dstX and Y into dstY in time-major order, index
@@ -75,6 +141,31 @@ func transpose(dst, src []int, rows, cols int) {
 			dst[c*rows+r] = v
 		}
 	}
+}
+
+// ShortCorpusError is a corpus too short for one minibatch in every epoch
+// (see MinTokens): a caller may lengthen the text or lower BatchSize or
+// NumSteps.
+type ShortCorpusError struct {
+	Tokens    int // the corpus's
+	Need      int // MinTokens(BatchSize, NumSteps, Sampling)
+	BatchSize int
+	NumSteps  int
+	Sampling  Sampling
+}
+
+// Rule is MinTokens's formula for the sampling: "batch*steps+steps+1"
+// (sequential) or "batch*steps+steps" (random).
+func (e *ShortCorpusError) Rule() string {
+	if e.Sampling == Sequential {
+		return "batch*steps+steps+1"
+	}
+	return "batch*steps+steps"
+}
+
+func (e *ShortCorpusError) Error() string {
+	return fmt.Sprintf("datasets: the corpus has %d tokens but %s sampling with batch size %d and %d steps needs at least %d (%s)",
+		e.Tokens, e.Sampling, e.BatchSize, e.NumSteps, e.Need, e.Rule())
 }
 
 // MinTokens returns the smallest corpus length for which every epoch has at
@@ -142,9 +233,9 @@ type Iterator struct {
 func NewIterator(ids []int, batchSize, numSteps int, s Sampling, rng *PyRandom) (*Iterator, error) {
 	switch {
 	case batchSize < 1:
-		return nil, fmt.Errorf("datasets: batch size %d is not positive: pass -batch 1 or more", batchSize)
+		return nil, fmt.Errorf("datasets: NewIterator: batch size %d is not positive: want 1 or more", batchSize)
 	case numSteps < 1:
-		return nil, fmt.Errorf("datasets: number of time steps %d is not positive: pass -steps 1 or more", numSteps)
+		return nil, fmt.Errorf("datasets: NewIterator: number of time steps %d is not positive: want 1 or more", numSteps)
 	case s != Sequential && s != Random:
 		return nil, fmt.Errorf("datasets: unknown sampling %d: use sequential or random", int(s))
 	case rng == nil:
@@ -153,12 +244,7 @@ func NewIterator(ids []int, batchSize, numSteps int, s Sampling, rng *PyRandom) 
 	// batchSize or numSteps beyond len(ids) is too short in any case, and
 	// checking it first keeps MinTokens from overflowing on absurd values.
 	if need := minTokensSat(batchSize, numSteps, s); len(ids) < need {
-		rule := "batch*steps+steps"
-		if s == Sequential {
-			rule += "+1"
-		}
-		return nil, fmt.Errorf("datasets: the corpus has %d tokens but %s sampling with -batch %d -steps %d needs at least %d (%s): use a longer text, a smaller -batch or -steps, or a larger -max-tokens",
-			len(ids), s, batchSize, numSteps, need, rule)
+		return nil, &ShortCorpusError{Tokens: len(ids), Need: need, BatchSize: batchSize, NumSteps: numSteps, Sampling: s}
 	}
 	it := &Iterator{ids: ids, batchSize: batchSize, numSteps: numSteps, sampling: s, rng: rng}
 	if s == Random {
@@ -264,7 +350,7 @@ func (it *Iterator) Seek(batchIndex int) error {
 		return fmt.Errorf("datasets: Iterator.Seek(%d) before StartEpoch: call StartEpoch first", batchIndex)
 	}
 	if batchIndex < 0 || batchIndex > it.numBatches {
-		return fmt.Errorf("datasets: cannot seek to minibatch %d of an epoch with %d: the checkpoint does not match this corpus, -batch or -steps", batchIndex, it.numBatches)
+		return fmt.Errorf("datasets: cannot seek to minibatch %d of an epoch with %d: the checkpoint does not match this corpus, batch size or number of steps", batchIndex, it.numBatches)
 	}
 	it.next = batchIndex
 	return nil

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -212,7 +213,7 @@ func TestTimeMachineFirstMinibatch(t *testing.T) {
 func TestDeterminism(t *testing.T) {
 	ids := lcgCorpus()
 	for _, s := range []Sampling{Sequential, Random} {
-		run := func(seed int64) []uint64 {
+		run := func(seed uint64) []uint64 {
 			it, err := NewIterator(ids, 2, 6, s, NewPyRandom(seed))
 			if err != nil {
 				t.Fatal(err)
@@ -264,11 +265,18 @@ func TestMinTokensBoundary(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%v B=%d T=%d: %d tokens accepted", s, B, T, need-1)
 			}
+			var se *ShortCorpusError
+			if !errors.As(err, &se) || se.Tokens != need-1 || se.Need != need || se.BatchSize != B || se.NumSteps != T || se.Sampling != s {
+				t.Fatalf("%v B=%d T=%d: error %v (%+v), want a ShortCorpusError with the figures", s, B, T, err, se)
+			}
 			msg := err.Error()
-			for _, w := range []string{fmt.Sprint(need - 1), fmt.Sprint(need), "-batch", "-steps", "-max-tokens", "longer text"} {
+			for _, w := range []string{fmt.Sprint(need - 1), fmt.Sprint(need), se.Rule()} {
 				if !strings.Contains(msg, w) {
 					t.Errorf("error %q does not mention %q", msg, w)
 				}
+			}
+			if strings.Contains(msg, " -") {
+				t.Errorf("error %q names a flag", msg)
 			}
 		}
 	}
@@ -287,8 +295,8 @@ func TestNewIteratorErrors(t *testing.T) {
 		rng  *PyRandom
 		want string
 	}{
-		{0, 5, Sequential, rng, "-batch"},
-		{2, 0, Random, rng, "-steps"},
+		{0, 5, Sequential, rng, "batch size 0 is not positive"},
+		{2, 0, Random, rng, "number of time steps 0 is not positive"},
 		{2, 5, Sampling(9), rng, "sequential or random"},
 		{2, 5, Random, nil, "NewPyRandom"},
 	}
@@ -474,8 +482,8 @@ func FuzzIterator(f *testing.F) {
 		if random {
 			s = Random
 		}
-		ids := rangeIDs(nTokens) // ids[i] == i: a value is its own position
-		it, err := NewIterator(ids, B, T, s, NewPyRandom(seed))
+		ids := rangeIDs(nTokens)                                        // ids[i] == i: a value is its own position
+		it, err := NewIterator(ids, B, T, s, NewPyRandom(uint64(seed))) // a negative seed: its two's complement
 		if err != nil {
 			if B >= 1 && T >= 1 && nTokens >= minTokensSat(B, T, s) {
 				t.Fatalf("NewIterator(%d tokens, B=%d, T=%d, %v): %v", nTokens, B, T, s, err)

@@ -26,20 +26,19 @@ type PyRandom struct {
 }
 
 // NewPyRandom returns a generator seeded like Python's random.seed(seed).
-func NewPyRandom(seed int64) *PyRandom {
+func NewPyRandom(seed uint64) *PyRandom {
 	r := &PyRandom{}
 	r.Seed(seed)
 	return r
 }
 
-// Seed reseeds r like Python's random.seed(seed) with an int argument: the
-// absolute value of seed is split into 32-bit words, least significant
-// first, and fed to init_by_array (seed 0 gives the key [0]).
-func (r *PyRandom) Seed(seed int64) {
-	u := uint64(seed)
-	if seed < 0 {
-		u = -u // two's complement: also right for math.MinInt64
-	}
+// Seed reseeds r like Python's random.seed(seed) with a non-negative int
+// argument: seed is split into 32-bit words, least significant first, and
+// fed to init_by_array (seed 0 gives the key [0]). Seeds are uint64 across
+// the module; Python's random.seed(-s) equals random.seed(s), so a negative
+// seed would add nothing.
+func (r *PyRandom) Seed(seed uint64) {
+	u := seed
 	key := []uint32{uint32(u)}
 	if u>>32 != 0 {
 		key = append(key, uint32(u>>32))

@@ -82,17 +82,19 @@ type Fetcher struct {
 	// GOROOT environment variable, runtime.GOROOT() and the output of
 	// "go env GOROOT" that holds src/testdata/Isaac.Newton-Opticks.txt.
 	GOROOT string
+	// DataName is how the caller's user names a data path of their own,
+	// for the messages that suggest one: cmd/train sets "-data PATH".
+	// Default: "its path as Load's dataPath".
+	DataName string
 }
 
-// hintError is an error whose one-line message already says what went wrong
-// and what to do, while still unwrapping to its cause.
-type hintError struct {
-	msg   string
-	cause error
+// dataName is DataName or its default.
+func (f *Fetcher) dataName() string {
+	if f.DataName != "" {
+		return f.DataName
+	}
+	return "its path as Load's dataPath"
 }
-
-func (e *hintError) Error() string { return e.msg }
-func (e *hintError) Unwrap() error { return e.cause }
 
 // Load returns the training text, a name for it (its path, or the URL) and,
 // if Load had to fall back, a one-line notice for the user.
@@ -130,11 +132,11 @@ func (f *Fetcher) Load(ctx context.Context, src Source, dataPath string) (text [
 		}
 		text, name, opErr := f.loadOpticks(ctx)
 		if opErr != nil {
-			return nil, "", "", fmt.Errorf("datasets: The Time Machine is not cached and could not be downloaded (%w), and Newton's Opticks is not available either (%w): download %s and pass -data PATH",
-				reason, opErr, f.url())
+			return nil, "", "", fmt.Errorf("datasets: The Time Machine is not cached and could not be downloaded (%w), and Newton's Opticks is not available either (%w): download %s and pass %s",
+				reason, opErr, f.url(), f.dataName())
 		}
-		notice = fmt.Sprintf("unroll: The Time Machine is not cached and could not be downloaded (%v); training on Newton's Opticks from GOROOT instead. To use the book: download %s and pass -data PATH, or %s.",
-			reason, f.url(), f.placeHint())
+		notice = fmt.Sprintf("unroll: The Time Machine is not cached and could not be downloaded (%v); training on Newton's Opticks from GOROOT instead. To use the book: download %s and pass %s, or %s.",
+			reason, f.url(), f.dataName(), f.placeHint())
 		return text, name, notice, nil
 	}
 	return nil, "", "", fmt.Errorf("datasets: unknown data source %q: use auto, timemachine or opticks", string(src))
@@ -150,10 +152,10 @@ func readDataFile(path string) ([]byte, error) {
 	defer f.Close()
 	text, err := io.ReadAll(f)
 	if err != nil {
-		return nil, fmt.Errorf("datasets: read %s: %w: check the -data path and its permissions", path, err)
+		return nil, &TextError{Path: path, Read: true, Problem: err.Error(), Fix: FixPathPerms, Err: err}
 	}
 	if len(text) == 0 {
-		return nil, fmt.Errorf("datasets: %s is empty: pass a non-empty text file with -data", path)
+		return nil, &TextError{Path: path, Problem: "is empty", Fix: FixNonEmpty}
 	}
 	if err := CheckText(text, path); err != nil {
 		return nil, err
@@ -166,7 +168,7 @@ func readDataFile(path string) ([]byte, error) {
 // may never deliver) or a socket is refused at once.
 func openDataFile(path string) (*os.File, error) {
 	if path == "" {
-		return nil, fmt.Errorf("datasets: the -data path is empty: pass a text file, or drop -data to use -corpus")
+		return nil, &TextError{Problem: "the path is empty", Fix: FixFile}
 	}
 	f, _, err := safeio.OpenRegular(path)
 	var nr *safeio.NotRegularError
@@ -174,13 +176,13 @@ func openDataFile(path string) (*os.File, error) {
 	case err == nil:
 		return f, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, &hintError{fmt.Sprintf("datasets: read %s: no such file: check the -data path", path), err}
+		return nil, &TextError{Path: path, Read: true, Problem: "no such file", Fix: FixPath, Err: err}
 	case errors.As(err, &nr) && nr.Kind == "a directory":
-		return nil, fmt.Errorf("datasets: read %s: it is a directory: pass a text file, not a directory, with -data", path)
+		return nil, &TextError{Path: path, Read: true, Problem: "it is a directory", Fix: FixNotDir, Err: err}
 	case errors.As(err, &nr):
-		return nil, fmt.Errorf("datasets: read %s: it is %s, not a regular file: pass a text file with -data", path, nr.Kind)
+		return nil, &TextError{Path: path, Read: true, Problem: fmt.Sprintf("it is %s, not a regular file", nr.Kind), Fix: FixFile, Err: err}
 	}
-	return nil, fmt.Errorf("datasets: read %s: %w: check the -data path and its permissions", path, pathCause(err))
+	return nil, &TextError{Path: path, Read: true, Problem: pathCause(err).Error(), Fix: FixPathPerms, Err: err}
 }
 
 // pathCause drops a *PathError's operation and path, which the message
@@ -238,8 +240,8 @@ func (f *Fetcher) loadTimeMachine(ctx context.Context) (text []byte, name, notic
 	b, err := f.download(ctx, want)
 	if err != nil {
 		return nil, "", "", &offlineError{
-			msg: fmt.Sprintf("datasets: The Time Machine is not cached and could not be downloaded (%v): download %s and pass -data PATH, or %s",
-				err, f.url(), f.placeHint()),
+			msg: fmt.Sprintf("datasets: The Time Machine is not cached and could not be downloaded (%v): download %s and pass %s, or %s",
+				err, f.url(), f.dataName(), f.placeHint()),
 			reason: err,
 		}
 	}
@@ -321,14 +323,14 @@ func writeFileAtomic(path string, data []byte) (err error) {
 func (f *Fetcher) loadOpticks(ctx context.Context) ([]byte, string, error) {
 	path := f.opticksPath(ctx)
 	if path == "" {
-		return nil, "", fmt.Errorf("datasets: cannot find GOROOT to read Newton's Opticks from: set GOROOT or pass -data PATH")
+		return nil, "", fmt.Errorf("datasets: cannot find GOROOT to read Newton's Opticks from: set GOROOT or pass %s", f.dataName())
 	}
 	text, err := safeio.ReadFile(path, maxDownload)
 	if err != nil {
-		return nil, "", fmt.Errorf("datasets: read Newton's Opticks: %w: it ships with Go as $GOROOT/%s; set GOROOT to a full Go installation or pass -data PATH", err, opticksRel)
+		return nil, "", fmt.Errorf("datasets: read Newton's Opticks: %w: it ships with Go as $GOROOT/%s; set GOROOT to a full Go installation or pass %s", err, opticksRel, f.dataName())
 	}
 	if len(text) == 0 {
-		return nil, "", fmt.Errorf("datasets: %s is empty: set GOROOT to an intact Go installation or pass -data PATH", path)
+		return nil, "", fmt.Errorf("datasets: %s is empty: set GOROOT to an intact Go installation or pass %s", path, f.dataName())
 	}
 	return text, path, nil
 }

@@ -115,10 +115,10 @@ func TestFetcherDownloadAndCache(t *testing.T) {
 func TestFetcherChecksumMismatch(t *testing.T) {
 	srv, hits := bookServer(t, []byte("not the book\n"))
 	cache := filepath.Join(t.TempDir(), "unroll")
-	f := &Fetcher{CacheDir: cache, URL: srv.URL + "/timemachine.txt", SHA1: sha1Hex(synthetic), GOROOT: fakeGOROOT(t)}
+	f := &Fetcher{CacheDir: cache, URL: srv.URL + "/timemachine.txt", SHA1: sha1Hex(synthetic), GOROOT: fakeGOROOT(t), DataName: "-data PATH"}
 	_, _, _, err := f.Load(context.Background(), TimeMachine, "")
 	if err == nil || !strings.Contains(err.Error(), "SHA-1 mismatch") || !strings.Contains(err.Error(), "-data") {
-		t.Fatalf("error %v, want a SHA-1 mismatch that mentions -data", err)
+		t.Fatalf("error %v, want a SHA-1 mismatch that mentions the caller's DataName -data", err)
 	}
 	if hits.Load() != 1 {
 		t.Errorf("%d requests, want 1", hits.Load())
@@ -132,7 +132,7 @@ func TestFetcherOffline(t *testing.T) {
 	srv.Close() // server down: connection refused on loopback
 	cache := filepath.Join(t.TempDir(), "unroll")
 	root := fakeGOROOT(t)
-	f := &Fetcher{CacheDir: cache, URL: url, SHA1: sha1Hex(synthetic), GOROOT: root}
+	f := &Fetcher{CacheDir: cache, URL: url, SHA1: sha1Hex(synthetic), GOROOT: root, DataName: "-data PATH"}
 	cached := filepath.Join(cache, CacheFileName)
 
 	// Explicit TimeMachine: an error telling the user what to do.
@@ -202,14 +202,15 @@ func TestFetcherDataPath(t *testing.T) {
 		path string
 		want string
 	}{
-		{missing, "datasets: read " + missing + ": no such file: check the -data path"},
+		{missing, "datasets: read " + missing + ": no such file: check the path"},
 		{dir, "directory"},
 		{empty, "empty"},
 	}
 	for _, tc := range tests {
 		_, _, _, err := f.Load(context.Background(), Auto, tc.path)
-		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "-data") {
-			t.Errorf("Load(%q) error %v, want one containing %q and -data", tc.path, err, tc.want)
+		var te *TextError
+		if !errors.As(err, &te) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "-data") {
+			t.Errorf("Load(%q) error %v, want a TextError containing %q and no flag", tc.path, err, tc.want)
 		}
 	}
 	if _, _, _, err := f.Load(context.Background(), Auto, missing); !errors.Is(err, fs.ErrNotExist) {

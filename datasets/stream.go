@@ -94,7 +94,7 @@ func ReadCorpus(ctx context.Context, r io.Reader, name string, o CorpusOptions) 
 	}
 	switch {
 	case total == 0:
-		return nil, fmt.Errorf("datasets: %s is empty: pass a non-empty text file with -data", name)
+		return nil, &TextError{Path: name, Problem: "is empty", Fix: FixNonEmpty}
 	case badAt >= 0:
 		return nil, fmt.Errorf("datasets: %s is not UTF-8 text (byte 0x%02X on line %d): convert it, e.g. iconv -f LATIN1 -t UTF-8 %s > %s.utf8, and pass that file", name, s.badByte, badLine, name, name)
 	}
@@ -102,11 +102,11 @@ func ReadCorpus(ctx context.Context, r io.Reader, name string, o CorpusOptions) 
 	if s.n == 0 {
 		switch o.Preprocess {
 		case Book:
-			return nil, fmt.Errorf("datasets: %s has no letters A-Z or a-z (only letters are kept): pass an English text file with -data", name)
+			return nil, &TextError{Path: name, Problem: "has no letters A-Z or a-z (only letters are kept)", Fix: FixEnglish}
 		case Unicode:
-			return nil, fmt.Errorf("datasets: %s has no letters (only letters are kept): pass a text file with -data", name)
+			return nil, &TextError{Path: name, Problem: "has no letters (only letters are kept)", Fix: FixFile}
 		default:
-			return nil, fmt.Errorf("datasets: %s has no %s tokens: pass a text file with -data", name, o.Tokens)
+			return nil, &TextError{Path: name, Problem: fmt.Sprintf("has no %s tokens", o.Tokens), Fix: FixFile}
 		}
 	}
 	if o.Tokens == Char {

@@ -39,7 +39,7 @@ func (addBiasOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 func (addBiasOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (addBiasOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	db, err := ColSum(grad)
+	db, err := colSums(grad)
 	return G.Nodes{grad, db}, err
 }
 
@@ -77,16 +77,16 @@ func addRows[T float32 | float64](dst, x, b []T) {
 	}
 }
 
-// ColSum returns the column sums of the matrices xs (each (N_i, H)) taken
+// colSums returns the column sums of the matrices xs (each (N_i, H)) taken
 // together, as a vector (H): the gradient of a bias added to every row. It
 // is only used inside gradients and has no gradient of its own.
-func ColSum(xs ...*G.Node) (*G.Node, error) {
+func colSums(xs ...*G.Node) (*G.Node, error) {
 	if len(xs) == 0 {
-		return nil, fmt.Errorf("graph: ColSum: no inputs")
+		return nil, fmt.Errorf("graph: colSums: no inputs")
 	}
 	for _, x := range xs {
 		if x.Dims() != 2 || x.Shape()[1] != xs[0].Shape()[1] {
-			return nil, fmt.Errorf("graph: ColSum: want matrices of one width, got shapes %v and %v", xs[0].Shape(), x.Shape())
+			return nil, fmt.Errorf("graph: colSums: want matrices of one width, got shapes %v and %v", xs[0].Shape(), x.Shape())
 		}
 	}
 	return G.ApplyOp(colSumOp{opBase{fmt.Sprintf("ColSum%d", len(xs))}, len(xs), new(outBuf)}, xs...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/unroll/unroll/datasets"
 	"gorgonia.org/tensor"
 )
 
@@ -21,10 +22,11 @@ const DefaultChunkSteps = 64
 // *Unrolled (the whole sequence in one graph) or a *Chunked (a long
 // sequence in chunks). NewRunner picks.
 type Runner interface {
-	// Run is Unrolled.Run: x and y are Steps*Batch token ids in time-major
-	// order, state the initial state, overwritten with the final one; it
-	// returns the mean cross-entropy.
-	Run(x, y []int, state []*tensor.Dense) (float64, error)
+	// Run is Unrolled.Run: mb is a minibatch of BatchSize sequences of
+	// NumSteps tokens (batch-major, checked against the graph's shape),
+	// state the initial state, overwritten with the final one; it returns
+	// the mean cross-entropy.
+	Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, error)
 	// Grads is Unrolled.Grads: the parameters' gradients of the last Run.
 	Grads() ([]*tensor.Dense, error)
 	// Chunk is the compiled graph: the whole sequence's for an *Unrolled,
@@ -37,8 +39,8 @@ type Runner interface {
 
 // Summary says how a Runner compiled its sequence.
 type Summary struct {
-	Steps      int           // time steps of a minibatch
-	ChunkSteps int           // steps per chunk (= Steps when unchunked)
+	NumSteps   int           // time steps of a minibatch
+	ChunkSteps int           // steps per chunk (= NumSteps when unchunked)
 	Graphs     int           // graphs compiled
 	Nodes      int           // nodes over all graphs
 	Build      time.Duration // building the graphs and their gradients
@@ -52,17 +54,18 @@ type Causal interface {
 	Causal() bool
 }
 
-// NewRunner compiles m for minibatches of cfg.Batch sequences of
-// cfg.Steps steps. A causal model (see Causal) with a loss, no Extend and
-// more steps than cfg.ChunkSteps (DefaultChunkSteps when 0) is run in
-// chunks (see Chunked); anything else is unrolled whole (Unroll).
+// NewRunner compiles m for minibatches of cfg.BatchSize sequences of
+// cfg.NumSteps steps. A causal model (see Causal) with a loss, no Extend,
+// no StateGrad and more steps than cfg.ChunkSteps (DefaultChunkSteps when
+// 0) is run in chunks (see Chunked); anything else is unrolled whole
+// (Unroll).
 func NewRunner(m Model, cfg Config) (Runner, error) {
 	chunk := cfg.ChunkSteps
 	if chunk == 0 {
 		chunk = DefaultChunkSteps
 	}
 	c, causal := m.(Causal)
-	if chunk < 0 || cfg.Steps <= chunk || !cfg.Loss || cfg.Extend != nil || !causal || !c.Causal() {
+	if chunk < 0 || cfg.NumSteps <= chunk || !cfg.Loss || cfg.Extend != nil || cfg.StateGrad || !causal || !c.Causal() {
 		return Unroll(m, cfg)
 	}
 	return NewChunked(m, cfg, chunk)
@@ -73,13 +76,13 @@ func (u *Unrolled) Chunk() *Unrolled { return u }
 
 // Summary implements Runner.
 func (u *Unrolled) Summary() Summary {
-	return Summary{Steps: u.Steps, ChunkSteps: u.Steps, Graphs: 1, Nodes: u.Graph.AllNodes().Len(), Build: u.BuildTime, Compile: u.CompileTime}
+	return Summary{NumSteps: u.NumSteps, ChunkSteps: u.NumSteps, Graphs: 1, Nodes: u.Graph.AllNodes().Len(), Build: u.BuildTime, Compile: u.CompileTime}
 }
 
-// Chunked runs a causal model over Steps time steps as consecutive chunks
+// Chunked runs a causal model over NumSteps time steps as consecutive chunks
 // of at most ChunkSteps steps, each an unrolled graph compiled once, so
 // that compile time does not grow with the steps. Its gradient is exactly
-// the whole sequence's (backpropagation through all Steps steps, as
+// the whole sequence's (backpropagation through all NumSteps steps, as
 // Unroll's graph computes it, up to float rounding): the gradient with
 // respect to each chunk's initial state flows into the previous chunk's
 // final state. The price is a second forward pass: Run first runs the
@@ -88,35 +91,36 @@ func (u *Unrolled) Summary() Summary {
 //
 // At most three graphs are compiled: a forward-only chunk, a chunk with
 // loss and gradients, and a shorter one for the last chunk when ChunkSteps
-// does not divide Steps.
+// does not divide NumSteps.
 type Chunked struct {
 	Config
 	ChunkSteps int
 
 	fwd   *Unrolled // ChunkSteps steps, the final state only
 	full  *Unrolled // ChunkSteps steps, loss and gradients (nil with NoGrad: eval)
-	last  *Unrolled // the last chunk when shorter; nil when ChunkSteps divides Steps
+	last  *Unrolled // the last chunk when shorter; nil when ChunkSteps divides NumSteps
 	n     int       // chunks
 	start [][]*tensor.Dense
 	seed  []*tensor.Dense
+	mbs   []datasets.Minibatch // each chunk's steps of the minibatch
 }
 
 // NewChunked compiles m's chunks of chunk steps for cfg (see Chunked).
 // cfg needs Loss and no Extend; m must be causal, or the gradient is
 // wrong (NewChunked cannot tell).
 func NewChunked(m Model, cfg Config, chunk int) (*Chunked, error) {
-	if chunk < 1 || cfg.Steps < 1 || cfg.Batch < 1 {
-		return nil, fmt.Errorf("graph: NewChunked: chunk, steps and batch must be >= 1, got %d, %d and %d", chunk, cfg.Steps, cfg.Batch)
+	if chunk < 1 || cfg.NumSteps < 1 || cfg.BatchSize < 1 {
+		return nil, fmt.Errorf("graph: NewChunked: chunk, steps and batch must be >= 1, got %d, %d and %d", chunk, cfg.NumSteps, cfg.BatchSize)
 	}
 	if !cfg.Loss || cfg.Extend != nil {
 		return nil, errors.New("graph: NewChunked: a chunked graph needs Loss and no Extend")
 	}
-	chunk = min(chunk, cfg.Steps)
-	c := &Chunked{Config: cfg, ChunkSteps: chunk, n: (cfg.Steps + chunk - 1) / chunk}
-	tokens := cfg.Steps * cfg.Batch
+	chunk = min(chunk, cfg.NumSteps)
+	c := &Chunked{Config: cfg, ChunkSteps: chunk, n: (cfg.NumSteps + chunk - 1) / chunk}
+	tokens := cfg.NumSteps * cfg.BatchSize
 	part := func(steps int, role chunkRole) (*Unrolled, error) {
 		pc := cfg
-		pc.Steps, pc.ChunkSteps = steps, -1
+		pc.NumSteps, pc.ChunkSteps = steps, -1
 		if role.stateOnly {
 			pc.Loss = false
 		}
@@ -132,7 +136,7 @@ func NewChunked(m Model, cfg Config, chunk int) (*Chunked, error) {
 	if c.full, err = part(chunk, role); err != nil {
 		return nil, err
 	}
-	if r := cfg.Steps - (c.n-1)*chunk; r != chunk {
+	if r := cfg.NumSteps - (c.n-1)*chunk; r != chunk {
 		if c.last, err = part(r, role); err != nil {
 			return nil, err
 		}
@@ -143,9 +147,14 @@ func NewChunked(m Model, cfg Config, chunk int) (*Chunked, error) {
 		}
 	}
 	for k := 0; k < c.n; k++ {
-		c.start = append(c.start, zeros(m, cfg.Batch, c.full.Loss.Dtype()))
+		c.start = append(c.start, zeros(m, cfg.BatchSize, c.full.Loss.Dtype()))
 	}
-	c.seed = zeros(m, cfg.Batch, c.full.Loss.Dtype())
+	c.seed = zeros(m, cfg.BatchSize, c.full.Loss.Dtype())
+	for k := 0; k < c.n; k++ {
+		steps := c.part(k).NumSteps
+		n := cfg.BatchSize * steps
+		c.mbs = append(c.mbs, datasets.Minibatch{X: make([]int, n), Y: make([]int, n), BatchSize: cfg.BatchSize, NumSteps: steps})
+	}
 	return c, nil
 }
 
@@ -166,16 +175,24 @@ func (c *Chunked) part(k int) *Unrolled {
 }
 
 // Run implements Runner.
-func (c *Chunked) Run(x, y []int, state []*tensor.Dense) (float64, error) {
-	n, b := c.Steps*c.Batch, c.Batch
-	if len(x) != n || len(y) != n {
-		return 0, fmt.Errorf("graph: Run: want %d token ids for x and y, got %d and %d", n, len(x), len(y))
+func (c *Chunked) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, error) {
+	B, T := c.BatchSize, c.NumSteps
+	if mb.BatchSize != B || mb.NumSteps != T {
+		return 0, fmt.Errorf("graph: Run: the minibatch is %d x %d (BatchSize x NumSteps), the graph %d x %d", mb.BatchSize, mb.NumSteps, B, T)
+	}
+	if n := B * T; len(mb.X) != n || len(mb.Y) != n {
+		return 0, fmt.Errorf("graph: Run: want %d token ids for X and Y, got %d and %d", n, len(mb.X), len(mb.Y))
 	}
 	if len(state) != len(c.seed) {
 		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(c.seed), len(state))
 	}
-	span := func(k int) (lo, hi int) {
-		return k * c.ChunkSteps * b, min((k+1)*c.ChunkSteps, c.Steps) * b
+	// Each chunk's steps [t0, t0+steps) of every row.
+	for k, part := range c.mbs {
+		t0, steps := k*c.ChunkSteps, part.NumSteps
+		for b := 0; b < B; b++ {
+			copy(part.X[b*steps:(b+1)*steps], mb.X[b*T+t0:])
+			copy(part.Y[b*steps:(b+1)*steps], mb.Y[b*T+t0:])
+		}
 	}
 	for i, s := range state {
 		if s.DataSize() != c.start[0][i].DataSize() {
@@ -187,8 +204,7 @@ func (c *Chunked) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 		// Evaluation: the chunks in order, each from the last one's state.
 		var loss float64
 		for k := 0; k < c.n; k++ {
-			lo, hi := span(k)
-			l, err := c.part(k).Run(x[lo:hi], y[lo:hi], c.start[0])
+			l, err := c.part(k).Run(c.mbs[k], c.start[0])
 			if err != nil {
 				return 0, err
 			}
@@ -205,8 +221,7 @@ func (c *Chunked) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 		for i := range state {
 			copyDense(c.start[k+1][i], c.start[k][i])
 		}
-		lo, hi := span(k)
-		if _, err := c.fwd.Run(x[lo:hi], nil, c.start[k+1]); err != nil {
+		if _, err := c.fwd.Run(c.mbs[k], c.start[k+1]); err != nil {
 			return 0, err
 		}
 	}
@@ -226,8 +241,7 @@ func (c *Chunked) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 		for i, s := range c.seed {
 			copyDense(u.seedV[i], s)
 		}
-		lo, hi := span(k)
-		l, err := u.Run(x[lo:hi], y[lo:hi], c.start[k])
+		l, err := u.Run(c.mbs[k], c.start[k])
 		if err != nil {
 			return 0, err
 		}
@@ -290,7 +304,7 @@ func (c *Chunked) Chunk() *Unrolled { return c.full }
 
 // Summary implements Runner.
 func (c *Chunked) Summary() Summary {
-	s := Summary{Steps: c.Steps, ChunkSteps: c.ChunkSteps}
+	s := Summary{NumSteps: c.NumSteps, ChunkSteps: c.ChunkSteps}
 	for _, u := range []*Unrolled{c.full, c.last, c.fwd} {
 		if u != nil {
 			s.Graphs++

@@ -7,6 +7,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 )
@@ -61,17 +62,18 @@ func TestChunkedMatchesWhole(t *testing.T) {
 			}
 			return out
 		}
-		whole, err := graph.Unroll(m, graph.Config{Batch: batch, Steps: c.steps, Loss: true})
+		whole, err := graph.Unroll(m, graph.Config{BatchSize: batch, NumSteps: c.steps, Loss: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		sw := clone()
-		lw, err := whole.Run(x, y, sw)
+		mb := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: c.steps} // any ids will do
+		lw, err := whole.Run(mb, sw)
 		if err != nil {
 			t.Fatal(err)
 		}
 		gw, _ := whole.Grads()
-		ch, err := graph.NewRunner(m, graph.Config{Batch: batch, Steps: c.steps, Loss: true, ChunkSteps: c.chunk})
+		ch, err := graph.NewRunner(m, graph.Config{BatchSize: batch, NumSteps: c.steps, Loss: true, ChunkSteps: c.chunk})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +82,7 @@ func TestChunkedMatchesWhole(t *testing.T) {
 		}
 		for run := 1; run <= 2; run++ { // the second run must not add to the first's gradients
 			sc := clone()
-			lc, err := ch.Run(x, y, sc)
+			lc, err := ch.Run(mb, sc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,11 +98,11 @@ func TestChunkedMatchesWhole(t *testing.T) {
 				closeTo(t, name("final state"), sc[i].Float64s(), sw[i].Float64s())
 			}
 		}
-		ev, err := graph.NewRunner(m, graph.Config{Batch: batch, Steps: c.steps, Loss: true, NoGrad: true, ChunkSteps: c.chunk})
+		ev, err := graph.NewRunner(m, graph.Config{BatchSize: batch, NumSteps: c.steps, Loss: true, NoGrad: true, ChunkSteps: c.chunk})
 		if err != nil {
 			t.Fatal(err)
 		}
-		le, err := ev.Run(x, y, clone())
+		le, err := ev.Run(mb, clone())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +129,7 @@ func TestNewRunnerKeepsNonCausalWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := graph.NewRunner(m, graph.Config{Batch: 2, Steps: 9, Loss: true, ChunkSteps: 3})
+	r, err := graph.NewRunner(m, graph.Config{BatchSize: 2, NumSteps: 9, Loss: true, ChunkSteps: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +149,7 @@ func TestChunkedCompileDoesNotGrow(t *testing.T) {
 	}
 	var sums []graph.Summary
 	for _, steps := range []int{6*8 + 3, 60*8 + 3} {
-		r, err := graph.NewRunner(m, graph.Config{Batch: 2, Steps: steps, Loss: true, ChunkSteps: 8})
+		r, err := graph.NewRunner(m, graph.Config{BatchSize: 2, NumSteps: steps, Loss: true, ChunkSteps: 8})
 		if err != nil {
 			t.Fatal(err)
 		}

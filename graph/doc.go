@@ -13,8 +13,8 @@
 // the hidden outputs of all steps, applies Model.Output and, for training,
 // the mean softmax cross-entropy and its symbolic gradients:
 //
-//	u, err := graph.Unroll(lm, graph.Config{Batch: 32, Steps: 35, Loss: true})
-//	loss, err := u.Run(x, y, state) // x, y time-major token ids
+//	u, err := graph.Unroll(lm, graph.Config{BatchSize: 32, NumSteps: 35, Loss: true})
+//	loss, err := u.Run(mb, state) // mb: a datasets.Minibatch (batch-major, with its shape)
 //
 // Gradients are then in u.Grads() for a solver (package train) to use.
 // Parameters are looked up by name (Vars); Unroll refuses a parameter
@@ -40,7 +40,8 @@
 // step, parameters drawn once and shapes on the edges; optionally the
 // backward pass, or many steps summarised. ModelDOT and Render serve
 // notebooks, WriteDOTFile commands. When the machine fails, Run returns a
-// MachineError naming a DOT file of the failing node's neighbourhood.
+// MachineError naming the failing node, and NeighbourhoodDOT draws that
+// node's neighbourhood; Run itself writes no file.
 //
 // # Speed
 //

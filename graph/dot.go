@@ -29,11 +29,11 @@ type DOTOptions struct {
 	// full and collapses the steps in between into one node per pass
 	// (with one X and one O node), whose edges carry the hidden state in
 	// and out. It applies when at least two steps would be collapsed
-	// (Steps >= 2k+2); 0 draws every step.
+	// (NumSteps >= 2k+2); 0 draws every step.
 	Summarize int
-	// Batch is the minibatch size ModelDOT unrolls with (default 1). DOT
-	// draws the graph it is given and ignores it.
-	Batch int
+	// BatchSize is the minibatch size ModelDOT unrolls with (default 1).
+	// DOT draws the graph it is given and ignores it.
+	BatchSize int
 }
 
 // DOT returns the unrolled graph u as a graphviz DOT document.
@@ -86,7 +86,7 @@ func asciiEntities(s string) string {
 }
 
 // ModelDOT unrolls m over steps time steps (with a loss, so that Grad
-// works, and batch opts.Batch or 1) and returns the graph's DOT as DOT
+// works, and batch opts.BatchSize or 1) and returns the graph's DOT as DOT
 // draws it. It suits notebooks:
 //
 //	dot, err := graph.ModelDOT(rnn, 3, graph.DOTOptions{})
@@ -95,11 +95,11 @@ func ModelDOT(m Model, steps int, opts DOTOptions) ([]byte, error) {
 	if m == nil {
 		return nil, errors.New("graph: ModelDOT: nil model")
 	}
-	batch := opts.Batch
+	batch := opts.BatchSize
 	if batch == 0 {
 		batch = 1
 	}
-	u, err := Unroll(m, Config{Batch: batch, Steps: steps, Loss: true})
+	u, err := Unroll(m, Config{BatchSize: batch, NumSteps: steps, Loss: true})
 	if err != nil {
 		return nil, fmt.Errorf("graph: ModelDOT: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/awalterschulze/gographviz"
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"gorgonia.org/tensor"
@@ -45,7 +46,7 @@ func newModel(t *testing.T, kind string) graph.Model {
 
 func unroll(t *testing.T, kind string, steps int, loss bool) *graph.Unrolled {
 	t.Helper()
-	u, err := graph.Unroll(newModel(t, kind), graph.Config{Batch: tB, Steps: steps, Loss: loss})
+	u, err := graph.Unroll(newModel(t, kind), graph.Config{BatchSize: tB, NumSteps: steps, Loss: loss})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,33 +512,34 @@ func TestModelDOT(t *testing.T) {
 	}
 }
 
-// TestRunWritesFailingNeighbourhood provokes a machine error (a label
-// outside [0, V) makes the cross-entropy fail) and reads the DOT file Run
-// names.
-func TestRunWritesFailingNeighbourhood(t *testing.T) {
+// TestRunFailingNeighbourhood provokes a machine error (a label outside
+// [0, V) makes the cross-entropy fail), checks that Run wrote no file (no
+// hidden side effect) and draws the failing node's neighbourhood.
+func TestRunFailingNeighbourhood(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where os.CreateTemp would write
 	u := unroll(t, "rnn", 3, true)
-	n := u.Steps * u.Batch
-	x, y := make([]int, n), make([]int, n)
-	y[5] = tV + 3
+	n := u.NumSteps * u.BatchSize
+	mb := datasets.Minibatch{X: make([]int, n), Y: make([]int, n), BatchSize: u.BatchSize, NumSteps: u.NumSteps}
+	mb.Y[5] = tV + 3
 	state := []*tensor.Dense{tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(tB, tH))}
-	_, err := u.Run(x, y, state)
+	_, err := u.Run(mb, state)
 	var me *graph.MachineError
 	if !errors.As(err, &me) {
 		t.Fatalf("Run: %v (%T), want a MachineError", err, err)
 	}
-	if me.DOTPath == "" {
-		t.Fatalf("no DOT written: %v", me.DOTErr)
-	}
-	defer os.Remove(me.DOTPath)
-	if !strings.Contains(err.Error(), me.DOTPath) || !strings.Contains(err.Error(), "outside [0, 28)") {
-		t.Errorf("message %q does not name the file and the cause", err)
+	if !strings.Contains(err.Error(), "loss") || !strings.Contains(err.Error(), "outside [0, 28)") {
+		t.Errorf("message %q does not name the node and the cause", err)
 	}
 	if me.Node == nil || me.Node.Name() != "loss" {
 		t.Errorf("failing node %v, want loss", me.Node)
 	}
-	data, rerr := os.ReadFile(me.DOTPath)
-	if rerr != nil {
-		t.Fatal(rerr)
+	if ents, _ := os.ReadDir(tmp); len(ents) > 0 {
+		t.Errorf("Run wrote %s in the temporary directory", ents[0].Name())
+	}
+	data, derr := u.NeighbourhoodDOT(err, 2)
+	if derr != nil {
+		t.Fatal(derr)
 	}
 	p := parse(t, data)
 	// Radius 2 around the loss (9 nodes): the loss; at distance 1 its
@@ -560,8 +562,8 @@ func TestRunWritesFailingNeighbourhood(t *testing.T) {
 		t.Errorf("the picture's title does not carry the error: %q", p.g.Attrs["label"])
 	}
 	// A second run with good labels works again.
-	y[5] = 1
-	if _, err := u.Run(x, y, state); err != nil {
+	mb.Y[5] = 1
+	if _, err := u.Run(mb, state); err != nil {
 		t.Fatalf("after the failure: %v", err)
 	}
 	if _, err := u.NeighbourhoodDOT(errors.New("no node"), 2); err == nil {
@@ -599,7 +601,7 @@ func TestRenderTimes(t *testing.T) {
 		opts  graph.DOTOptions
 		limit time.Duration
 	}{{3, graph.DOTOptions{}, 5 * time.Second}, {35, graph.DOTOptions{Summarize: 2}, 20 * time.Second}} {
-		u, err := graph.Unroll(newModel(t, "rnn"), graph.Config{Batch: 32, Steps: c.steps, Loss: true})
+		u, err := graph.Unroll(newModel(t, "rnn"), graph.Config{BatchSize: 32, NumSteps: c.steps, Loss: true})
 		if err != nil {
 			t.Fatal(err)
 		}

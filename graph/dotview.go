@@ -21,8 +21,8 @@ type viewer struct {
 	parents map[*G.Node][]*G.Node // consumers
 	stmt    map[*G.Node]bool      // reads and lets: not computations
 	fwd     map[*G.Node]bool      // the forward pass
-	step    map[*G.Node]int       // 1..Steps: forward nodes of a step
-	gstep   map[*G.Node]int       // 1..Steps, or noStep: gradient nodes
+	step    map[*G.Node]int       // 1..NumSteps: forward nodes of a step
+	gstep   map[*G.Node]int       // 1..NumSteps, or noStep: gradient nodes
 	isX     map[*G.Node]int       // X_t -> t
 	isState map[*G.Node]bool      // H_0 (and further initial states)
 	inRow   map[*G.Node]bool      // the chain drawn as the book's row of hidden states
@@ -644,7 +644,7 @@ func (p *picture) edge(from, to string, src *G.Node, attrs []string, noLabel boo
 
 // addOutputViews draws O_t, the rows of O that belong to step t.
 func (p *picture) addOutputViews() {
-	o, T, B := p.u.Logits, len(p.u.Hidden), p.u.Batch
+	o, T, B := p.u.Logits, len(p.u.Hidden), p.u.BatchSize
 	if p.keep != nil || !p.include(o) || o.Dims() != 2 || o.Shape()[0] != T*B {
 		return
 	}
@@ -681,7 +681,7 @@ func (p *picture) addOutputViews() {
 // caption is the picture's title.
 func (p *picture) caption() string {
 	u := p.u
-	s := fmt.Sprintf("unrolled over %d steps, batch %d", len(u.Hidden), u.Batch)
+	s := fmt.Sprintf("unrolled over %d steps, batch %d", len(u.Hidden), u.BatchSize)
 	if p.hi >= p.lo {
 		s += fmt.Sprintf(", steps %d..%d collapsed", p.lo, p.hi)
 	}

@@ -3,33 +3,30 @@ package graph
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	G "gorgonia.org/gorgonia"
 )
 
 // MachineError is the error Run returns when the TapeMachine fails. It
-// names the node being executed, when Gorgonia reports one, and the file
-// into which Run wrote that node's neighbourhood as DOT (see
-// NeighbourhoodDOT), so that the failure can be looked at in context.
+// names the node being executed, when Gorgonia reports one. Run writes
+// nothing: to look at the failure in context, ask for the failing node's
+// neighbourhood as DOT with Unrolled.NeighbourhoodDOT(err, radius) and
+// write it where you choose (cmd/train does, to a temporary file).
 type MachineError struct {
-	Err     error   // the machine's error
-	Node    *G.Node // the failing node; nil when unknown
-	DOTPath string  // the neighbourhood's DOT file; "" when none was written
-	DOTErr  error   // why no DOT file was written, if so
+	Err  error   // the machine's error
+	Node *G.Node // the failing node; nil when unknown
 }
 
 func (e *MachineError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Err.Error())
-	switch {
-	case e.DOTPath != "":
-		fmt.Fprintf(&b, " [graph around node %s written to %s]", nodeTitle(e.Node), e.DOTPath)
-	case e.DOTErr != nil:
-		fmt.Fprintf(&b, " [no DOT of the failing node: %v]", e.DOTErr)
+	msg := "graph: the machine failed"
+	if e.Err != nil {
+		msg = e.Err.Error()
 	}
-	return b.String()
+	if e.Node != nil {
+		msg += fmt.Sprintf(" [at node %s]", nodeTitle(e.Node))
+	}
+	return msg
 }
 
 // Unwrap returns the machine's error.
@@ -88,32 +85,7 @@ func (u *Unrolled) NeighbourhoodDOT(err error, radius int) ([]byte, error) {
 	return v.render(DOTOptions{Grad: true}, keep, n, title), nil
 }
 
-// machineError wraps a TapeMachine error and writes the failing node's
-// neighbourhood (radius 2) to a temporary DOT file.
+// machineError wraps a TapeMachine error, naming the failing node.
 func (u *Unrolled) machineError(err error) *MachineError {
-	me := &MachineError{Err: err, Node: failingNode(err)}
-	if me.Node == nil {
-		return me
-	}
-	dot, derr := u.NeighbourhoodDOT(err, 2)
-	if derr != nil {
-		me.DOTErr = derr
-		return me
-	}
-	f, derr := os.CreateTemp("", "unroll-fail-*.dot")
-	if derr != nil {
-		me.DOTErr = derr
-		return me
-	}
-	_, derr = f.Write(dot)
-	if cerr := f.Close(); derr == nil {
-		derr = cerr
-	}
-	if derr != nil {
-		me.DOTErr = derr
-		os.Remove(f.Name())
-		return me
-	}
-	me.DOTPath = f.Name()
-	return me
+	return &MachineError{Err: err, Node: failingNode(err)}
 }

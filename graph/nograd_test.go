@@ -3,6 +3,7 @@ package graph_test
 import (
 	"testing"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"gorgonia.org/tensor"
@@ -26,7 +27,7 @@ func TestNoGradLoss(t *testing.T) {
 		}
 		defer u.Close()
 		h := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(B, 5))
-		loss, err := u.Run(x, y, []*tensor.Dense{h})
+		loss, err := u.Run(datasets.Minibatch{X: x, Y: y, BatchSize: B, NumSteps: T}, []*tensor.Dense{h})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,8 +36,8 @@ func TestNoGradLoss(t *testing.T) {
 		}
 		return loss, h.Float32s()
 	}
-	l1, h1 := run(graph.Config{Batch: B, Steps: T, Loss: true})
-	l2, h2 := run(graph.Config{Batch: B, Steps: T, Loss: true, NoGrad: true})
+	l1, h1 := run(graph.Config{BatchSize: B, NumSteps: T, Loss: true})
+	l2, h2 := run(graph.Config{BatchSize: B, NumSteps: T, Loss: true, NoGrad: true})
 	if l1 != l2 || l1 == 0 {
 		t.Errorf("loss %v with gradients, %v without", l1, l2)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"gorgonia.org/tensor"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 )
@@ -26,7 +27,7 @@ func TestRewindSameBits(t *testing.T) {
 				t.Fatal(err)
 			}
 			mb, _ := models.New(cfg)
-			gc := graph.Config{Batch: batch, Steps: steps, Loss: true}
+			gc := graph.Config{BatchSize: batch, NumSteps: steps, Loss: true}
 			ua, err := graph.Unroll(ma, gc)
 			if err != nil {
 				t.Fatal(err)
@@ -43,11 +44,12 @@ func TestRewindSameBits(t *testing.T) {
 				for i := range x {
 					x[i], y[i] = r.IntN(vocab), r.IntN(vocab)
 				}
-				la, err := ua.Run(x, y, sa)
+				ids := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: steps} // any ids will do
+				la, err := ua.Run(ids, sa)
 				if err != nil {
 					t.Fatal(err)
 				}
-				lb, err := ub.Run(x, y, sb)
+				lb, err := ub.Run(ids, sb)
 				if err != nil {
 					t.Fatal(err)
 				}

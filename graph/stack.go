@@ -18,7 +18,7 @@ import (
 // is wrong once the stacked matrix has more than about 256 rows (measured:
 // B=32, T=16 and B=8, T=35 fail a finite-difference check; the slices of the
 // incoming gradient are views whose storage the TapeMachine reuses). The
-// gradient of StackRows copies each block out with RowSlice instead.
+// gradient of StackRows copies each block out with rowSlice instead.
 func StackRows(xs ...*G.Node) (*G.Node, error) {
 	if len(xs) == 0 {
 		return nil, fmt.Errorf("graph: StackRows: no inputs")
@@ -69,7 +69,7 @@ func (o stackOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) 
 	start := 0
 	for i, r := range o.rows {
 		var err error
-		if out[i], err = RowSlice(grad, start, start+r); err != nil {
+		if out[i], err = rowSlice(grad, start, start+r); err != nil {
 			return nil, err
 		}
 		start += r
@@ -108,11 +108,11 @@ func copyInto(dst, src *tensor.Dense, off int) int {
 	return 0
 }
 
-// RowSlice returns a copy of rows [start, end) of the matrix x. It has no
+// rowSlice returns a copy of rows [start, end) of the matrix x. It has no
 // gradient of its own: it serves as StackRows' gradient.
-func RowSlice(x *G.Node, start, end int) (*G.Node, error) {
+func rowSlice(x *G.Node, start, end int) (*G.Node, error) {
 	if x.Dims() != 2 || start < 0 || end > x.Shape()[0] || start >= end {
-		return nil, fmt.Errorf("graph: RowSlice [%d, %d) of shape %v", start, end, x.Shape())
+		return nil, fmt.Errorf("graph: rowSlice [%d, %d) of shape %v", start, end, x.Shape())
 	}
 	return G.ApplyOp(rowSliceOp{opBase{fmt.Sprintf("RowSlice[%d:%d]", start, end)}, start, end, new(outBuf)}, x)
 }

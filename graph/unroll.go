@@ -5,18 +5,20 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/unroll/unroll/datasets"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // Config fixes the shape of an unrolled graph: Gorgonia checks shapes
-// exactly, so one graph serves one (Batch, Steps) pair.
+// exactly, so one graph serves one (BatchSize, NumSteps) pair.
 type Config struct {
-	Batch int // minibatch size (the book's batch_size)
-	Steps int // time steps unrolled (the book's num_steps)
-	// Loss adds labels, the mean cross-entropy over Steps*Batch tokens and
-	// its symbolic gradients with respect to every parameter. Without it
-	// the graph only computes logits and the next state (for generation).
+	BatchSize int // minibatch size (the book's batch_size)
+	NumSteps  int // time steps unrolled (the book's num_steps)
+	// Loss adds labels, the mean cross-entropy over NumSteps*BatchSize
+	// tokens and its symbolic gradients with respect to every parameter.
+	// Without it the graph only computes logits and the next state (for
+	// generation).
 	Loss bool
 	// ChunkSteps is the longest sequence NewRunner compiles into one graph
 	// (0: DefaultChunkSteps; negative: no limit). Unroll ignores it.
@@ -24,6 +26,12 @@ type Config struct {
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
+	// StateGrad, with Loss and gradients, also derives the gradient of the
+	// loss with respect to every initial state (dL/dH_0, and dL/dC_0 for
+	// the LSTM), which StateGrads returns after each Run: what truncated
+	// backpropagation leaves out, or what a caller needs to chain graphs.
+	// Off, the graph costs nothing more. Unroll's graphs only.
+	StateGrad bool
 	// Extend, if set, is called once the graph is built (loss and
 	// parameter gradients included) and before it is compiled. It may add
 	// nodes to u.Graph, such as gradients with respect to the hidden
@@ -32,18 +40,18 @@ type Config struct {
 	Extend func(u *Unrolled) error
 }
 
-// Unrolled is a model unrolled over Steps time steps and compiled into a
+// Unrolled is a model unrolled over NumSteps time steps and compiled into a
 // TapeMachine. It is built once and run for every minibatch.
 type Unrolled struct {
 	Config
 	Graph  *G.ExprGraph
 	Params G.Nodes   // parameter nodes, in Model.Params order
-	X      []*G.Node // one-hot inputs per step, each (Batch, VocabSize)
-	Y      *G.Node   // labels, time-major (Steps*Batch); nil without Loss
-	State  G.Nodes   // initial state, each (Batch, size), in Model.States order
-	Hidden []*G.Node // the model's output per step, each (Batch, hiddens)
+	X      []*G.Node // one-hot inputs per step, each (BatchSize, VocabSize)
+	Y      *G.Node   // labels, time-major (NumSteps*BatchSize); nil without Loss
+	State  G.Nodes   // initial state, each (BatchSize, size), in Model.States order
+	Hidden []*G.Node // the model's output per step, each (BatchSize, hiddens)
 	Final  G.Nodes   // the state after the last step, in Model.States order
-	Logits *G.Node   // time-major (Steps*Batch, vocab)
+	Logits *G.Node   // time-major (NumSteps*BatchSize, vocab)
 	Loss   *G.Node   // mean cross-entropy; nil without Loss
 
 	// BuildTime is the time Unroll took to build the graph and its
@@ -62,7 +70,7 @@ type Unrolled struct {
 	// What Chunked adds to a chunk's graph (see chunkRole).
 	role       chunkRole
 	seedV      []*tensor.Dense // with role.carry: dL/dS_T from later chunks
-	dStateV    []G.Value       // with role.carry: dL/dS_0, read out
+	dStateV    []G.Value       // with role.carry or StateGrad: dL/dS_0, read out
 	accumulate bool            // Run adds to the gradients instead of zeroing them first
 
 	resetEachRun bool // Reset the machine (dropping its buffers) instead of rewinding it; for tests
@@ -83,7 +91,7 @@ type chunkRole struct {
 	tokens int
 }
 
-// Unroll builds the graph of m over cfg.Steps steps and compiles it: the
+// Unroll builds the graph of m over cfg.NumSteps steps and compiles it: the
 // one-hot inputs X_1..X_T, the model's Forward over them from the initial
 // state, its Output over the hidden outputs of all steps stacked, and with
 // cfg.Loss the mean softmax cross-entropy and G.Grad's symbolic gradients
@@ -93,14 +101,14 @@ func Unroll(m Model, cfg Config) (*Unrolled, error) {
 }
 
 func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
-	if cfg.Batch < 1 || cfg.Steps < 1 {
-		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.Batch, cfg.Steps)
+	if cfg.BatchSize < 1 || cfg.NumSteps < 1 {
+		return nil, fmt.Errorf("graph: Unroll: batch and steps must be >= 1, got %d and %d", cfg.BatchSize, cfg.NumSteps)
 	}
 	params := m.Params()
 	if len(params) == 0 {
 		return nil, errors.New("graph: Unroll: model has no parameters")
 	}
-	if err := checkNames(params, m.States(), cfg.Steps); err != nil {
+	if err := checkNames(params, m.States(), cfg.NumSteps); err != nil {
 		return nil, fmt.Errorf("graph: Unroll: %w", err)
 	}
 	vocab := m.VocabSize()
@@ -122,12 +130,12 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 		byName[p.Name] = n
 	}
 	for _, s := range m.States() {
-		n := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, s.Size), G.WithName(s.Name+"_0"))
+		n := G.NewMatrix(g, dt, G.WithShape(cfg.BatchSize, s.Size), G.WithName(s.Name+"_0"))
 		u.State = append(u.State, n)
 	}
-	for t := 0; t < cfg.Steps; t++ {
-		xt := tensor.New(tensor.Of(dt), tensor.WithShape(cfg.Batch, vocab))
-		x := G.NewMatrix(g, dt, G.WithShape(cfg.Batch, vocab), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
+	for t := 0; t < cfg.NumSteps; t++ {
+		xt := tensor.New(tensor.Of(dt), tensor.WithShape(cfg.BatchSize, vocab))
+		x := G.NewMatrix(g, dt, G.WithShape(cfg.BatchSize, vocab), G.WithName(fmt.Sprintf("X_%d", t+1)), G.WithValue(xt))
 		u.xs = append(u.xs, xt)
 		u.X = append(u.X, x)
 	}
@@ -137,8 +145,8 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: Unroll: forward: %w", err)
 	}
-	if len(hs) != cfg.Steps || len(final) != len(u.State) {
-		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.Steps, len(u.State))
+	if len(hs) != cfg.NumSteps || len(final) != len(u.State) {
+		return nil, fmt.Errorf("graph: Unroll: forward returned %d outputs and %d states, want %d and %d", len(hs), len(final), cfg.NumSteps, len(u.State))
 	}
 	u.Hidden, u.Final = hs, final
 	u.stateV = make([]G.Value, len(final))
@@ -150,7 +158,7 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	}
 
 	stacked := hs[0]
-	if cfg.Steps > 1 {
+	if cfg.NumSteps > 1 {
 		if stacked, err = StackRows(hs...); err != nil {
 			return nil, fmt.Errorf("graph: Unroll: stacking hidden outputs: %w", err)
 		}
@@ -159,16 +167,16 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph: Unroll: output: %w", err)
 	}
-	if s := logits.Shape(); len(s) != 2 || s[0] != cfg.Steps*cfg.Batch || s[1] != vocab {
-		return nil, fmt.Errorf("graph: Unroll: output has shape %v, want (%d, %d)", s, cfg.Steps*cfg.Batch, vocab)
+	if s := logits.Shape(); len(s) != 2 || s[0] != cfg.NumSteps*cfg.BatchSize || s[1] != vocab {
+		return nil, fmt.Errorf("graph: Unroll: output has shape %v, want (%d, %d)", s, cfg.NumSteps*cfg.BatchSize, vocab)
 	}
 	G.WithName("O")(logits)
 	u.Logits = logits
 	G.Read(logits, &u.logitsV)
 
 	if cfg.Loss {
-		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.Steps*cfg.Batch))
-		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.Steps*cfg.Batch), G.WithName("Y"), G.WithValue(u.ys))
+		u.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(cfg.NumSteps*cfg.BatchSize))
+		u.Y = G.NewVector(g, tensor.Int, G.WithShape(cfg.NumSteps*cfg.BatchSize), G.WithName("Y"), G.WithValue(u.ys))
 		if role.tokens > 0 {
 			u.Loss, err = softmaxCrossEntropyOver(logits, u.Y, role.tokens)
 		} else {
@@ -194,17 +202,24 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 }
 
 // grad adds G.Grad's gradients of the loss with respect to every
-// parameter; with role.carry, of the loss plus sum(S_T * seed) over the
-// final states, and with respect to the initial states too.
+// parameter; with StateGrad, with respect to the initial states too; with
+// role.carry, of the loss plus sum(S_T * seed) over the final states, and
+// with respect to the initial states too.
 func (u *Unrolled) grad() error {
-	if !u.role.carry {
+	if !u.role.carry && !u.StateGrad {
 		_, err := G.Grad(u.Loss, u.Params...)
 		return err
 	}
 	cost, wrt := u.Loss, append(G.Nodes{}, u.Params...)
+	if !u.role.carry {
+		wrt = append(wrt, u.State...)
+	}
 	for i, s := range u.model.States() {
-		seed := tensor.New(tensor.Of(u.Loss.Dtype()), tensor.WithShape(u.Batch, s.Size))
-		in := G.NewMatrix(u.Graph, seed.Dtype(), G.WithShape(u.Batch, s.Size), G.WithName(fmt.Sprintf("dloss/d%s_%d", s.Name, u.Steps)), G.WithValue(seed))
+		if !u.role.carry {
+			break
+		}
+		seed := tensor.New(tensor.Of(u.Loss.Dtype()), tensor.WithShape(u.BatchSize, s.Size))
+		in := G.NewMatrix(u.Graph, seed.Dtype(), G.WithShape(u.BatchSize, s.Size), G.WithName(fmt.Sprintf("dloss/d%s_%d", s.Name, u.NumSteps)), G.WithValue(seed))
 		prod, err := G.HadamardProd(u.Final[i], in)
 		if err != nil {
 			return err
@@ -243,31 +258,49 @@ func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
 	return u, nil
 }
 
-// Run executes the graph for one minibatch. x and y hold Steps*Batch token
-// ids in time-major order (index t*Batch + b); y is ignored without Loss.
-// state holds one tensor per Model.States entry: it is read as the
-// initial state and overwritten with the state after the last step, so a
-// caller carries it to the next minibatch without backpropagating into it.
-// It returns the mean cross-entropy (0 without Loss). After a Run with Loss
-// the parameters' gradients for this minibatch are in Grads.
-func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
-	n := u.Steps * u.Batch
-	if len(x) != n || (u.Loss != nil && len(y) != n) {
-		return 0, fmt.Errorf("graph: Run: want %d token ids for x and y, got %d and %d", n, len(x), len(y))
+// Run executes the graph for one minibatch. mb holds BatchSize sequences
+// of NumSteps token ids in its documented batch-major layout (the book's
+// (batch_size, num_steps): row b, step t at index b*NumSteps+t); its
+// BatchSize and NumSteps must be the graph's, and with Loss it needs its
+// targets Y (without Loss Y is ignored and may be nil).
+//
+// Ownership: state holds one tensor per Model.States entry, each
+// (BatchSize, size). Run reads it as the initial state and then overwrites
+// it in place with the state after the last step, so passing the same
+// tensors to the next Run carries the state from minibatch to minibatch
+// (without backpropagating into the past), as sequential sampling does;
+// clone them first to keep the initial state. Run keeps neither mb nor
+// state. It returns the mean cross-entropy (0 without Loss). The tensors
+// of LogitsValue, Grads and StateGrads belong to the machine: the next Run
+// overwrites them (after a Run with Loss, Grads holds this minibatch's
+// parameter gradients), so copy what you keep.
+func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, error) {
+	B, T := u.BatchSize, u.NumSteps
+	n := B * T
+	if mb.BatchSize != B || mb.NumSteps != T {
+		return 0, fmt.Errorf("graph: Run: the minibatch is %d x %d (BatchSize x NumSteps), the graph %d x %d", mb.BatchSize, mb.NumSteps, B, T)
+	}
+	if len(mb.X) != n || (u.Loss != nil && len(mb.Y) != n) {
+		return 0, fmt.Errorf("graph: Run: want %d token ids for X and Y, got %d and %d", n, len(mb.X), len(mb.Y))
 	}
 	if len(state) != len(u.State) {
 		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(u.State), len(state))
 	}
-	for _, id := range x {
+	for _, id := range mb.X {
 		if id < 0 || id >= u.vocab {
 			return 0, fmt.Errorf("graph: Run: token id %d outside the vocabulary [0, %d)", id, u.vocab)
 		}
 	}
 	for t, xt := range u.xs {
-		oneHot(xt, x[t*u.Batch:(t+1)*u.Batch])
+		oneHot(xt, mb.X, t, T)
 	}
 	if u.ys != nil {
-		copy(u.ys.Ints(), y)
+		ys := u.ys.Ints() // time-major, as the stacked logits
+		for b := 0; b < B; b++ {
+			for t, y := range mb.Y[b*T : (b+1)*T] {
+				ys[t*B+b] = y
+			}
+		}
 	}
 	for i, s := range state {
 		if err := G.Let(u.State[i], s); err != nil {
@@ -281,8 +314,7 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 		u.vm.Reset()
 	}
 	if err := u.vm.RunAll(); err != nil {
-		// The failing node's neighbourhood goes to a DOT file named in
-		// the message (see MachineError).
+		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))
 	}
 	for i, s := range state {
@@ -302,14 +334,18 @@ func (u *Unrolled) Run(x, y []int, state []*tensor.Dense) (float64, error) {
 }
 
 // LogitsValue returns the logits of the last Run, time-major
-// (Steps*Batch, vocab). The tensor belongs to the machine: copy what you keep.
+// (NumSteps*BatchSize, vocab): row t*BatchSize+b is step t of sequence b.
+// The tensor belongs to the machine and the next Run overwrites it: copy
+// what you keep.
 func (u *Unrolled) LogitsValue() *tensor.Dense {
 	d, _ := u.logitsV.(*tensor.Dense)
 	return d
 }
 
-// Grads returns the gradient tensors of the parameters, in Params order.
-// They are live: a solver reads and may scale them in place.
+// Grads returns the gradient tensors of the parameters, in Params order,
+// after a Run with Loss. They belong to the machine: a solver reads and may
+// scale them in place, and the next Run zeroes and overwrites them, so
+// copy what you keep (see the Run example).
 func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
 	out := make([]*tensor.Dense, len(u.Params))
 	for i, p := range u.Params {
@@ -320,6 +356,25 @@ func (u *Unrolled) Grads() ([]*tensor.Dense, error) {
 		d, ok := gv.(*tensor.Dense)
 		if !ok {
 			return nil, fmt.Errorf("graph: gradient of %s is %T", p.Name(), gv)
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// StateGrads returns, after a Run of a graph built with Config.StateGrad,
+// the gradient of the loss with respect to each initial state, in State
+// order, each (BatchSize, size). Like Grads, the tensors belong to the
+// machine and the next Run overwrites them: copy what you keep.
+func (u *Unrolled) StateGrads() ([]*tensor.Dense, error) {
+	if !u.StateGrad || u.dStateV == nil {
+		return nil, errors.New("graph: StateGrads: the graph was built without Config.StateGrad (or without Loss, or with NoGrad)")
+	}
+	out := make([]*tensor.Dense, len(u.dStateV))
+	for i, v := range u.dStateV {
+		d, ok := v.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("graph: StateGrads: gradient of %s read as %T (no Run yet?)", u.State[i].Name(), v)
 		}
 		out[i] = d
 	}
@@ -340,19 +395,20 @@ func (u *Unrolled) ZeroGrads() {
 // Close releases the machine.
 func (u *Unrolled) Close() error { return u.vm.Close() }
 
-// oneHot writes the one-hot rows of ids into x (len(ids), vocab).
-func oneHot(x *tensor.Dense, ids []int) {
-	v := x.Shape()[1]
+// oneHot writes into x (batch, vocab) the one-hot rows of step t of the
+// batch-major ids (row b at ids[b*steps+t]).
+func oneHot(x *tensor.Dense, ids []int, t, steps int) {
+	rows, v := x.Shape()[0], x.Shape()[1]
 	switch d := x.Data().(type) {
 	case []float32:
 		clear(d)
-		for i, id := range ids {
-			d[i*v+id] = 1
+		for b := 0; b < rows; b++ {
+			d[b*v+ids[b*steps+t]] = 1
 		}
 	case []float64:
 		clear(d)
-		for i, id := range ids {
-			d[i*v+id] = 1
+		for b := 0; b < rows; b++ {
+			d[b*v+ids[b*steps+t]] = 1
 		}
 	}
 }

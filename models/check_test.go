@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"gorgonia.org/tensor"
@@ -17,6 +18,17 @@ type problem struct {
 	name       string
 	V, H, B, T int
 	x, y       []int
+}
+
+// minibatch returns the problem's ids as a datasets.Minibatch (batch-major).
+func (p problem) minibatch() datasets.Minibatch {
+	mb := datasets.Minibatch{X: make([]int, len(p.x)), Y: make([]int, len(p.y)), BatchSize: p.B, NumSteps: p.T}
+	for t := 0; t < p.T; t++ {
+		for b := 0; b < p.B; b++ {
+			mb.X[b*p.T+t], mb.Y[b*p.T+t] = p.x[t*p.B+b], p.y[t*p.B+b]
+		}
+	}
+	return mb
 }
 
 // smallProblem is small enough to check every parameter entry; its first
@@ -135,13 +147,13 @@ func TestGradientsFiniteDifferences(t *testing.T) {
 			t.Parallel()
 			pr := tc.pr
 			m := scaledModel(t, pr, tc.v)
-			u, err := graph.Unroll(m, graph.Config{Batch: pr.B, Steps: pr.T, Loss: true})
+			u, err := graph.Unroll(m, graph.Config{BatchSize: pr.B, NumSteps: pr.T, Loss: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			st0 := initialState(m, pr.B)
 			loss := func() float64 {
-				l, err := u.Run(pr.x, pr.y, cloneState(st0))
+				l, err := u.Run(pr.minibatch(), cloneState(st0))
 				if err != nil {
 					t.Fatal(err)
 				}

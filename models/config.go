@@ -23,6 +23,22 @@ type Config struct {
 	Seed          uint64       // seeds the weight draws
 }
 
+// String shows the configuration as %+v would, with the defaults the zero
+// values stand for (kind rnn, float32): the zero tensor.Dtype cannot
+// print itself.
+func (c Config) String() string {
+	return fmt.Sprintf("{Kind:%s VocabSize:%d NumHiddens:%d NumLayers:%d Bidirectional:%t Activation:%v Init:%v Dtype:%v Seed:%d}",
+		c.kind(), c.VocabSize, c.NumHiddens, c.NumLayers, c.Bidirectional, c.Activation, c.Init, dtypeName(c.dtype()), c.Seed)
+}
+
+// dtypeName names dt, also a Dtype whose Type is nil.
+func dtypeName(dt tensor.Dtype) string {
+	if dt.Type == nil {
+		return "Dtype(nil)"
+	}
+	return dt.String()
+}
+
 // Layers returns the number of layers (at least 1).
 func (c Config) Layers() int { return max(c.NumLayers, 1) }
 
@@ -51,6 +67,9 @@ type ConfigError struct {
 }
 
 func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return "models: invalid Config"
+	}
 	return fmt.Sprintf("models: %s %s: want %s", e.Field, e.Value, e.Want)
 }
 
@@ -69,7 +88,7 @@ func (c Config) Validate() error {
 		return &ConfigError{"Init", fmt.Sprintf("Init(%d)", int(c.Init)), "InitBook or InitPyTorch"}
 	}
 	if dt := c.dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
-		return &ConfigError{"Dtype", dt.String(), "float32 or float64"}
+		return &ConfigError{"Dtype", dtypeName(dt), "float32 or float64"}
 	}
 	if _, ok := lookup(c.kind()); !ok {
 		return &ConfigError{"Kind", fmt.Sprintf("%q", c.kind()), "a registered cell: " + strings.Join(Kinds(), ", ")}

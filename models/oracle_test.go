@@ -122,11 +122,11 @@ func testOracle(t *testing.T, pr problem) {
 	}
 	st := initialState(m, pr.B)
 	h0 := append([]float64(nil), st[0].Float64s()...)
-	u, err := graph.Unroll(m, graph.Config{Batch: pr.B, Steps: pr.T, Loss: true})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: pr.B, NumSteps: pr.T, Loss: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	loss, err := u.Run(pr.x, pr.y, st)
+	loss, err := u.Run(pr.minibatch(), st)
 	if err != nil {
 		t.Fatal(err)
 	}

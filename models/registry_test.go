@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/unroll/unroll/models"
+	"gorgonia.org/tensor"
 )
 
 // SizeOf extrapolates from models of 1, 2 and 3 hidden units; it must give
@@ -54,6 +55,7 @@ func TestConfigZeroValuesAndErrors(t *testing.T) {
 		{models.Config{VocabSize: 5, NumHiddens: 3, Activation: 7}, "Activation", "Tanh or ReLU"},
 		{models.Config{VocabSize: 5, NumHiddens: 3, Init: 9}, "Init", "InitBook or InitPyTorch"},
 		{models.Config{VocabSize: 5, NumHiddens: 3, Kind: "transformer"}, "Kind", "gru, lstm, mlp, rnn"},
+		{models.Config{VocabSize: 5, NumHiddens: 3, Dtype: tensor.Int}, "Dtype", "float32 or float64"},
 	} {
 		_, err := models.New(tc.c)
 		var ce *models.ConfigError

@@ -5,6 +5,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	"github.com/unroll/unroll/train"
@@ -33,8 +34,8 @@ func benchMinibatch(b *testing.B, kind string, hiddens int) {
 		b.Fatal(err)
 	}
 	n := batch * steps
-	x, y := ids[:n], ids[1:n+1]
-	if _, _, err := tr.Step(x, y); err != nil { // first run allocates
+	mb := datasets.Minibatch{X: ids[:n], Y: ids[1 : n+1], BatchSize: batch, NumSteps: steps}
+	if _, _, err := tr.Step(mb); err != nil { // first run allocates
 		b.Fatal(err)
 	}
 	b.Logf("BLAS: %s", graph.BLAS())
@@ -42,7 +43,7 @@ func benchMinibatch(b *testing.B, kind string, hiddens int) {
 	b.ResetTimer()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := tr.Step(x, y); err != nil {
+		if _, _, err := tr.Step(mb); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -90,13 +90,13 @@ func (c *Checkpoint) Restore(t *Trainer) error {
 		return fmt.Errorf("train: resume: solver %T cannot restore a saved state", t.Solver)
 	}
 	if have := ss.State().Name; have != c.Solver.Name {
-		return fmt.Errorf("train: resume: the checkpoint was trained with optimizer %s, this run uses %s: pass -optimizer %s, or start a new run in another -checkpoint DIR", c.Solver.Name, have, c.Solver.Name)
+		return fmt.Errorf("train: resume: the checkpoint was trained with optimizer %s, this run uses %s: use %s to continue it, or start a new run in another directory", c.Solver.Name, have, c.Solver.Name)
 	}
 	if c.partial != nil {
 		// The rest of the epoch must cut the text as its start did.
 		cc, tc := c.Config, t.Config
 		if cc.BatchSize != tc.BatchSize || cc.NumSteps != tc.NumSteps || cc.Sampling != tc.Sampling {
-			return fmt.Errorf("train: resume: the checkpoint %s was taken inside epoch %d with batch %d, steps %d, %s sampling; this run has batch %d, steps %d, %s sampling: pass -batch %d -steps %d -iter %s to finish that epoch",
+			return fmt.Errorf("train: resume: the checkpoint %s was taken inside epoch %d with batch %d, steps %d, %s sampling; this run has batch %d, steps %d, %s sampling: use batch %d, steps %d, %s sampling to finish that epoch",
 				c.Path, c.Epoch+1, cc.BatchSize, cc.NumSteps, cc.Sampling, tc.BatchSize, tc.NumSteps, tc.Sampling, cc.BatchSize, cc.NumSteps, cc.Sampling)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"time"
@@ -226,20 +227,20 @@ type partialJSON struct {
 }
 
 type configJSON struct {
-	Epochs     int     `json:"epochs"`
-	BatchSize  int     `json:"batch_size"`
-	NumSteps   int     `json:"num_steps"`
-	LR         float64 `json:"lr"`
-	Clip       float64 `json:"clip"`
-	Sampling   string  `json:"sampling"`
-	Seed       int64   `json:"seed"`
-	Optimizer  string  `json:"optimizer"`
-	Schedule   string  `json:"lr_schedule"`
-	LRStep     int     `json:"lr_step,omitempty"`
-	LRGamma    float64 `json:"lr_gamma,omitempty"`
-	LRMin      float64 `json:"lr_min,omitempty"`
-	ValEvery   int     `json:"val_every"`
-	ClipByNorm bool    `json:"clip_by_global_norm"`
+	Epochs     int      `json:"epochs"`
+	BatchSize  int      `json:"batch_size"`
+	NumSteps   int      `json:"num_steps"`
+	LR         float64  `json:"lr"`
+	Clip       float64  `json:"clip"`
+	Sampling   string   `json:"sampling"`
+	Seed       seedJSON `json:"seed"`
+	Optimizer  string   `json:"optimizer"`
+	Schedule   string   `json:"lr_schedule"`
+	LRStep     int      `json:"lr_step,omitempty"`
+	LRGamma    float64  `json:"lr_gamma,omitempty"`
+	LRMin      float64  `json:"lr_min,omitempty"`
+	ValEvery   int      `json:"val_every"`
+	ClipByNorm bool     `json:"clip_by_global_norm"`
 }
 
 func toConfigJSON(c Config) configJSON {
@@ -252,7 +253,7 @@ func toConfigJSON(c Config) configJSON {
 		kind = "constant"
 	}
 	j := configJSON{Epochs: c.Epochs, BatchSize: c.BatchSize, NumSteps: c.NumSteps, LR: c.LR, Clip: c.Clip,
-		Sampling: c.Sampling.String(), Seed: c.Seed, Optimizer: opt, Schedule: kind, ValEvery: c.ValEvery, ClipByNorm: true}
+		Sampling: c.Sampling.String(), Seed: seedJSON(c.Seed), Optimizer: opt, Schedule: kind, ValEvery: c.ValEvery, ClipByNorm: true}
 	switch kind { // only the settings the schedule uses
 	case "step":
 		j.LRStep, j.LRGamma = c.Schedule.Step, c.Schedule.Gamma
@@ -268,8 +269,31 @@ func (j configJSON) config() (Config, error) {
 		return Config{}, err
 	}
 	return Config{Epochs: j.Epochs, BatchSize: j.BatchSize, NumSteps: j.NumSteps, LR: j.LR, Clip: j.Clip,
-		Sampling: s, Seed: j.Seed, Optimizer: j.Optimizer, ValEvery: j.ValEvery,
+		Sampling: s, Seed: uint64(j.Seed), Optimizer: j.Optimizer, ValEvery: j.ValEvery,
 		Schedule: Schedule{Kind: j.Schedule, Step: j.LRStep, Gamma: j.LRGamma, MinLR: j.LRMin}}, nil
+}
+
+// seedJSON is the sampling seed, uint64 as everywhere in the module. A
+// checkpoint written when it was int64 may hold a negative seed: it reads
+// as its absolute value, which seeds Python's generator (and so the
+// datasets.PyRandom that continues from the checkpoint's state) alike.
+type seedJSON uint64
+
+func (s *seedJSON) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '-' {
+		var n int64
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*s = seedJSON(-uint64(n)) // two's complement: |n|, also for math.MinInt64
+		return nil
+	}
+	var u uint64
+	if err := json.Unmarshal(b, &u); err != nil {
+		return err
+	}
+	*s = seedJSON(u)
+	return nil
 }
 
 type iteratorJSON struct {

@@ -287,12 +287,27 @@ func matchArrays(dir string, want []arrayJSON, files map[string][]npz.Array) ([]
 	return out, nil
 }
 
+// NoCheckpointError is a path that holds no checkpoint: nothing exists
+// there, or (Dir) a directory without a latest file or a manifest. A
+// caller may save checkpoints there first (NewCheckpointer) or fix the path.
+type NoCheckpointError struct {
+	Path string
+	Dir  bool
+}
+
+func (e *NoCheckpointError) Error() string {
+	if e.Dir {
+		return fmt.Sprintf("train: no checkpoint in %s (no %s, no %s)", e.Path, latestFile, manifestFile)
+	}
+	return fmt.Sprintf("train: no checkpoint at %s", e.Path)
+}
+
 // resolveCheckpoint turns path into an epoch directory.
 func resolveCheckpoint(path string) (string, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("train: no checkpoint at %s: train with -checkpoint %s first, or check the path", path, path)
+			return "", &NoCheckpointError{Path: path}
 		}
 		return "", fmt.Errorf("train: %w", err)
 	}
@@ -312,7 +327,7 @@ func resolveCheckpoint(path string) (string, error) {
 	}
 	name, err := readPointer(path, latestFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("train: no checkpoint in %s (no %s, no %s): train with -checkpoint %s first", path, latestFile, manifestFile, path)
+		return "", &NoCheckpointError{Path: path, Dir: true}
 	} else if err != nil {
 		return "", err
 	}

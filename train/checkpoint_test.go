@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -188,8 +189,9 @@ func TestValidationTooShort(t *testing.T) {
 	c := corpusOf(t, text)
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 1, BatchSize: 2, NumSteps: 10, LR: 1}, 1)
 	err := tr.SetValidation(c.IDs[:10])
-	if err == nil || !strings.Contains(err.Error(), "-val-frac") {
-		t.Errorf("10 validation tokens for 10 steps: error %v, want one naming -val-frac", err)
+	var sv *train.ShortValidationError
+	if !errors.As(err, &sv) || sv.Tokens != 10 || sv.NumSteps != 10 || !strings.Contains(err.Error(), "at least 11") {
+		t.Errorf("10 validation tokens for 10 steps: error %v, want a ShortValidationError saying 11 are needed", err)
 	}
 }
 
@@ -281,8 +283,8 @@ func TestCheckpointKeepsLastAndLatest(t *testing.T) {
 	}
 	// A new run may not write into a directory that has checkpoints.
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 1, BatchSize: 3, NumSteps: 7, LR: 1}, 1)
-	if _, err := train.NewCheckpointer(dir, tr, train.RunInfo{}); err == nil || !strings.Contains(err.Error(), "-resume") {
-		t.Errorf("new run in a used directory: error %v, want one suggesting -resume", err)
+	if _, err := train.NewCheckpointer(dir, tr, train.RunInfo{}); err == nil || !strings.Contains(err.Error(), "Checkpoint.Restore") {
+		t.Errorf("new run in a used directory: error %v, want one suggesting Checkpoint.Restore", err)
 	}
 }
 
@@ -351,7 +353,7 @@ func TestResumeRefusesOtherOptimizer(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr, _ := newTrainer(t, c, train.Config{Epochs: 2, BatchSize: 3, NumSteps: 7, LR: 0.01, Optimizer: "adam"}, 1)
-	if err := ck.Restore(tr); err == nil || !strings.Contains(err.Error(), "-optimizer sgd") {
+	if err := ck.Restore(tr); err == nil || !strings.Contains(err.Error(), "use sgd to continue it") {
 		t.Errorf("sgd checkpoint into adam: error %v", err)
 	}
 }

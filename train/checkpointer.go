@@ -39,13 +39,13 @@ type Checkpointer struct {
 // run never mixes with another's.
 func NewCheckpointer(dir string, t *Trainer, info RunInfo) (*Checkpointer, error) {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return nil, fmt.Errorf("train: checkpoint directory %s is a file: choose another -checkpoint DIR", dir)
+		return nil, fmt.Errorf("train: checkpoint directory %s is a file: use another directory", dir)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("train: cannot create the checkpoint directory %s (%v): choose a writable -checkpoint DIR", dir, pathCause(err))
+		return nil, fmt.Errorf("train: cannot create the checkpoint directory %s (%v): use a writable directory", dir, pathCause(err))
 	}
 	if err := probeWrite(dir); err != nil {
-		return nil, fmt.Errorf("train: cannot write in the checkpoint directory %s (%v): fix its permissions or free space, or choose another -checkpoint DIR", dir, pathCause(err))
+		return nil, fmt.Errorf("train: cannot write in the checkpoint directory %s (%v): fix its permissions or free space, or use another directory", dir, pathCause(err))
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -58,7 +58,7 @@ func NewCheckpointer(dir string, t *Trainer, info RunInfo) (*Checkpointer, error
 	}
 	if !t.Restored() {
 		if name, err := readPointer(dir, latestFile); err == nil {
-			return nil, fmt.Errorf("train: %s already holds checkpoints (latest %s): pass -resume to continue that run, or choose another -checkpoint DIR", dir, name)
+			return nil, fmt.Errorf("train: %s already holds checkpoints (latest %s): restore the trainer from it (Checkpoint.Restore) to continue that run, or use another directory", dir, name)
 		}
 	}
 	c := &Checkpointer{Dir: dir, Every: 1, Info: info, t: t, saved: t.EpochsDone(), bestVal: math.Inf(1)}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/internal/par"
 	"github.com/unroll/unroll/models"
 	"github.com/unroll/unroll/train"
@@ -34,7 +35,7 @@ func steps(t *testing.T) ([]float64, []float32) {
 	n := batch * nsteps
 	var losses []float64
 	for k := 0; k < 4; k++ {
-		l, _, err := tr.Step(ids[k*n:(k+1)*n], ids[k*n+1:(k+1)*n+1])
+		l, _, err := tr.Step(datasets.Minibatch{X: ids[k*n : (k+1)*n], Y: ids[k*n+1 : (k+1)*n+1], BatchSize: batch, NumSteps: nsteps})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"gorgonia.org/tensor"
 )
@@ -20,7 +21,7 @@ type Vocab interface {
 type Generator struct {
 	u     *graph.Unrolled
 	state []*tensor.Dense
-	x     []int
+	mb    datasets.Minibatch // one token: X[0]
 
 	z   []float64 // Sample's buffers: logits, candidate ids, weights
 	idx []int
@@ -29,11 +30,11 @@ type Generator struct {
 
 // NewGenerator builds the 1 x 1 generation graph of m.
 func NewGenerator(m graph.Model) (*Generator, error) {
-	u, err := graph.Unroll(m, graph.Config{Batch: 1, Steps: 1})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: 1, NumSteps: 1})
 	if err != nil {
 		return nil, fmt.Errorf("train: generation graph: %w", err)
 	}
-	return &Generator{u: u, state: zeroState(m, 1), x: make([]int, 1)}, nil
+	return &Generator{u: u, state: zeroState(m, 1), mb: datasets.Minibatch{X: make([]int, 1), BatchSize: 1, NumSteps: 1}}, nil
 }
 
 // Reset sets the state to zero (the book's begin_state).
@@ -45,8 +46,8 @@ func (g *Generator) Reset() {
 
 // step feeds one token and returns the logits for the next.
 func (g *Generator) step(id int) (*tensor.Dense, error) {
-	g.x[0] = id
-	if _, err := g.u.Run(g.x, nil, g.state); err != nil {
+	g.mb.X[0] = id
+	if _, err := g.u.Run(g.mb, g.state); err != nil {
 		return nil, err
 	}
 	return g.u.LogitsValue(), nil

@@ -1,11 +1,13 @@
 package train
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
 
+	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/models"
 	G "gorgonia.org/gorgonia"
@@ -13,14 +15,14 @@ import (
 )
 
 // Flow is how the gradient flows back through time over one sequence
-// (section 8.7): the L2 norm of dL/dS_t for every step t = 1..Steps and
+// (section 8.7): the L2 norm of dL/dS_t for every step t = 1..NumSteps and
 // every watched state S, taken over the whole minibatch, for two losses:
 // the cross-entropy at the last step alone and the mean cross-entropy over
 // all steps. The gradients are the graph's own (G.Backpropagate with
 // respect to the state nodes of the unrolled graph), total derivatives: for
 // the LSTM, dL/dC_t includes the path through H_t = O_t ⊙ tanh(C_t).
 type Flow struct {
-	Steps, Batch int
+	NumSteps, BatchSize int
 	// States names the watched nodes without their step suffix: first the
 	// model's output per step (Unrolled.Hidden: "H", or "l2.H" for the top
 	// of a stack), then every other state the model carries ("C" for the
@@ -28,10 +30,10 @@ type Flow struct {
 	// bidirectional layer).
 	States []string
 	// Last[i][t-1] is ||dL_T/dS_t||, L_T the mean cross-entropy of the
-	// last step's Batch tokens; Mean[i][t-1] is ||dL/dS_t||, L the mean
-	// cross-entropy of all Steps*Batch tokens (the training loss). A state
-	// that does not influence the loss at all (an MLP's earlier outputs for
-	// L_T) has gradient exactly 0.
+	// last step's BatchSize tokens; Mean[i][t-1] is ||dL/dS_t||, L the
+	// mean cross-entropy of all NumSteps*BatchSize tokens (the training
+	// loss). A state that does not influence the loss at all (an MLP's
+	// earlier outputs for L_T) has gradient exactly 0.
 	Last, Mean [][]float64
 	// LossLast and LossMean are L_T and L.
 	LossLast, LossMean float64
@@ -54,25 +56,27 @@ func (f *Flow) Ratio(name string, last bool) (r float64, ok bool) {
 	return 0, false
 }
 
-// GradFlow runs m forward over one minibatch from a zero state and
-// measures Flow. x and y hold steps*batch token ids in time-major order
-// (index t*batch + b), as Unrolled.Run takes them; with batch 1 they are a
-// sequence and the same sequence shifted by one token. It builds and
-// compiles two graphs (Gorgonia reuses a node's symbolic gradient once
-// made, so one graph holds the gradients of one loss only); their size
-// grows with the steps.
-func GradFlow(m graph.Model, x, y []int, batch int) (*Flow, error) {
-	if batch < 1 || len(x) == 0 || len(x)%batch != 0 || len(y) != len(x) {
-		return nil, fmt.Errorf("train: GradFlow: want x and y of steps*batch token ids (batch %d), got %d and %d", batch, len(x), len(y))
+// GradFlow runs m forward over the minibatch mb (with its targets) from a
+// zero state and measures Flow. A single sequence x with its targets y
+// (x shifted by one token) is datasets.NewMinibatch([][]int{x},
+// [][]int{y}). It builds and compiles two graphs (Gorgonia reuses a node's
+// symbolic gradient once made, so one graph holds the gradients of one
+// loss only); their size grows with the steps.
+func GradFlow(m graph.Model, mb datasets.Minibatch) (*Flow, error) {
+	if err := mb.Check(); err != nil || mb.Y == nil {
+		if err == nil {
+			err = errors.New("no targets Y")
+		}
+		return nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
-	steps := len(x) / batch
-	f := &Flow{Steps: steps, Batch: batch}
+	batch, steps := mb.BatchSize, mb.NumSteps
+	f := &Flow{NumSteps: steps, BatchSize: batch}
 	for _, last := range []bool{true, false} {
 		p, err := newFlowProbe(m, batch, steps, last)
 		if err != nil {
 			return nil, err
 		}
-		loss, norms, err := p.run(x, y)
+		loss, norms, err := p.run(mb)
 		p.u.Close()
 		if err != nil {
 			return nil, err
@@ -101,7 +105,7 @@ type flowProbe struct {
 
 func newFlowProbe(m graph.Model, batch, steps int, last bool) (*flowProbe, error) {
 	p := &flowProbe{m: m, last: last}
-	_, err := graph.Unroll(m, graph.Config{Batch: batch, Steps: steps, Extend: p.extend})
+	_, err := graph.Unroll(m, graph.Config{BatchSize: batch, NumSteps: steps, Extend: p.extend})
 	if err != nil {
 		return nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
@@ -117,13 +121,13 @@ func (p *flowProbe) extend(u *graph.Unrolled) error {
 	for _, n := range u.Params {
 		byName[n.Name()] = n
 	}
-	logits, n := u.Logits, u.Steps*u.Batch
+	logits, n := u.Logits, u.NumSteps*u.BatchSize
 	if p.last {
 		var err error
-		if logits, err = p.m.Output(graph.NewVars(byName), u.Hidden[u.Steps-1]); err != nil {
+		if logits, err = p.m.Output(graph.NewVars(byName), u.Hidden[u.NumSteps-1]); err != nil {
 			return fmt.Errorf("output of the last step: %w", err)
 		}
-		n = u.Batch
+		n = u.BatchSize
 	}
 	p.ys = tensor.New(tensor.Of(tensor.Int), tensor.WithShape(n))
 	yn := G.NewVector(g, tensor.Int, G.WithShape(n), G.WithName("Y_flow"), G.WithValue(p.ys))
@@ -185,7 +189,7 @@ func (p *flowProbe) watch(u *graph.Unrolled) ([]G.Nodes, error) {
 		seen[h] = true
 	}
 	for _, s := range p.m.States() {
-		ns := make(G.Nodes, u.Steps)
+		ns := make(G.Nodes, u.NumSteps)
 		dup := false
 		for t := range ns {
 			name := fmt.Sprintf("%s_%d", s.Name, t+1)
@@ -232,14 +236,20 @@ func ancestors(n *G.Node) map[*G.Node]bool {
 
 // run feeds one minibatch from a zero state and returns the loss and the
 // gradient norms.
-func (p *flowProbe) run(x, y []int) (float64, [][]float64, error) {
+func (p *flowProbe) run(mb datasets.Minibatch) (float64, [][]float64, error) {
 	u := p.u
-	if p.last {
-		copy(p.ys.Ints(), y[(u.Steps-1)*u.Batch:])
-	} else {
-		copy(p.ys.Ints(), y)
+	B, T := u.BatchSize, u.NumSteps
+	ys := p.ys.Ints() // time-major, as the stacked logits
+	for b := 0; b < B; b++ {
+		if p.last {
+			ys[b] = mb.Y[b*T+T-1]
+			continue
+		}
+		for t := 0; t < T; t++ {
+			ys[t*B+b] = mb.Y[b*T+t]
+		}
 	}
-	if _, err := u.Run(x, nil, zeroState(p.m, u.Batch)); err != nil {
+	if _, err := u.Run(mb, zeroState(p.m, B)); err != nil {
 		return 0, nil, fmt.Errorf("train: GradFlow: %w", err)
 	}
 	loss, err := valueNorm(p.lossV) // a cross-entropy: >= 0

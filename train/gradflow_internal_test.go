@@ -37,12 +37,12 @@ func TestTrainerGradFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, y := c.IDs[:14], c.IDs[1:15] // time-major: any ids will do
-	f, err := GradFlow(m, x, y, 2)
+	one := datasets.Minibatch{X: c.IDs[:14], Y: c.IDs[1:15], BatchSize: 2, NumSteps: 7} // any ids will do
+	f, err := GradFlow(m, one)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tr.Step(x, y); err != nil {
+	if _, _, err := tr.Step(one); err != nil {
 		t.Fatal(err)
 	}
 	a, _ := valueNorm(tr.flow.dh1)

@@ -68,12 +68,12 @@ func stateValues(t *testing.T, m graph.Model, x []int) map[string][][]float64 {
 		}
 		return nil
 	}
-	u, err := graph.Unroll(m, graph.Config{Batch: fdBatch, Steps: fdSteps, Extend: extend})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: fdBatch, NumSteps: fdSteps, Extend: extend})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer u.Close()
-	if _, err := u.Run(x, nil, zeros(m)); err != nil {
+	if _, err := u.Run(timeMajor(x, nil, fdBatch), zeros(m)); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][][]float64{}
@@ -165,7 +165,7 @@ func (o *oracle) losses(k int, h, c []float64) (last, total float64) {
 	u := o.graphs[k]
 	if u == nil {
 		var err error
-		if u, err = graph.Unroll(o.m, graph.Config{Batch: fdBatch, Steps: fdSteps - k}); err != nil {
+		if u, err = graph.Unroll(o.m, graph.Config{BatchSize: fdBatch, NumSteps: fdSteps - k}); err != nil {
 			o.t.Fatal(err)
 		}
 		o.graphs[k] = u
@@ -174,7 +174,7 @@ func (o *oracle) losses(k int, h, c []float64) (last, total float64) {
 	if c != nil {
 		state = append(state, tensor.New(tensor.WithShape(fdBatch, fdHiddens), tensor.WithBacking(append([]float64(nil), c...))))
 	}
-	if _, err := u.Run(o.x[k*fdBatch:], nil, state); err != nil {
+	if _, err := u.Run(timeMajor(o.x[k*fdBatch:], nil, fdBatch), state); err != nil {
 		o.t.Fatal(err)
 	}
 	ce = ceRows(u.LogitsValue().Float64s(), o.y[k*fdBatch:])
@@ -221,7 +221,7 @@ func TestGradFlowFiniteDifferences(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			m := flowModel(t, kind)
 			x, y := flowTokens(7)
-			f, err := train.GradFlow(m, x, y, fdBatch)
+			f, err := train.GradFlow(m, timeMajor(x, y, fdBatch))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -301,7 +301,7 @@ func outputGate(t *testing.T, m graph.Model, x []int, hPrev []float64, k int) []
 func TestGradFlowMLP(t *testing.T) {
 	x, y := flowTokens(9)
 	for _, kind := range []string{"mlp", "rnn"} {
-		f, err := train.GradFlow(flowModel(t, kind), x, y, fdBatch)
+		f, err := train.GradFlow(flowModel(t, kind), timeMajor(x, y, fdBatch))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +323,7 @@ func TestGradFlowLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	x, y := flowTokens(2)
-	f, err := train.GradFlow(m, x[:3*fdBatch], y[:3*fdBatch], fdBatch)
+	f, err := train.GradFlow(m, timeMajor(x[:3*fdBatch], y[:3*fdBatch], fdBatch))
 	if err != nil {
 		t.Fatal(err)
 	}

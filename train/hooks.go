@@ -29,8 +29,8 @@ func Progress(w io.Writer) Hook {
 	})
 }
 
-// EarlyStopping returns a Hook that stops t's run (with an error wrapping
-// ErrStop) once the validation perplexity has not improved on its best for
+// EarlyStopping returns a Hook that stops t's run (with an *EarlyStop,
+// which wraps ErrStop) once the validation perplexity has not improved on its best for
 // patience evaluations in a row. It reads t's history, restored epochs
 // included, so a resumed run stops where the uninterrupted one would.
 // Add it after the hooks that should still see the last epoch.
@@ -52,7 +52,7 @@ func EarlyStopping(t *Trainer, patience int) Hook {
 			}
 		}
 		if since >= patience {
-			return fmt.Errorf("%w: early stopping: validation perplexity has not improved for %d evaluations (best %.4f at epoch %d)", ErrStop, since, best, bestEpoch)
+			return &EarlyStop{Evaluations: since, Best: best, BestEpoch: bestEpoch}
 		}
 		return nil
 	})

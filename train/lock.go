@@ -35,7 +35,7 @@ func (e *LockedError) Error() string {
 	if e.PID > 0 {
 		holder = "process " + strconv.Itoa(e.PID)
 	}
-	return fmt.Sprintf("train: %s is in use by another run (%s holds %s): wait for it to finish or stop it, or choose another -checkpoint DIR",
+	return fmt.Sprintf("train: %s is in use by another run (%s holds %s): wait for it to finish or stop it, or use another directory",
 		e.Dir, holder, filepath.Join(e.Dir, LockFile))
 }
 
@@ -47,14 +47,14 @@ func LockDir(dir string) (*DirLock, error) {
 	path := filepath.Join(dir, LockFile)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("train: cannot create the lock file %s (%v): fix the directory's permissions or choose another -checkpoint DIR", path, pathCause(err))
+		return nil, fmt.Errorf("train: cannot create the lock file %s (%v): fix the directory's permissions or use another directory", path, pathCause(err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return nil, &LockedError{Dir: dir, PID: lockHolder(f)}
 		}
-		return nil, fmt.Errorf("train: cannot lock %s (%v): choose a -checkpoint DIR on a local file system", path, err)
+		return nil, fmt.Errorf("train: cannot lock %s (%v): use a directory on a local file system", path, err)
 	}
 	// Ours: write our PID for the next one to name.
 	if err := f.Truncate(0); err == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -89,8 +90,12 @@ func TestEarlyStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := tr2.History()
-	if len(h) == 30 || !strings.HasPrefix(tr2.StopReason(), "early stopping") {
-		t.Fatalf("ran %d epochs, stop reason %q", len(h), tr2.StopReason())
+	var es *train.EarlyStop
+	if len(h) == 30 || !errors.As(tr2.StopReason(), &es) || !errors.Is(tr2.StopReason(), train.ErrStop) {
+		t.Fatalf("ran %d epochs, stop reason %v (%T)", len(h), tr2.StopReason(), tr2.StopReason())
+	}
+	if es.Evaluations != 1 || es.BestEpoch >= h[len(h)-1].Epoch || es.Best != h[es.BestEpoch-1].ValPerplexity {
+		t.Errorf("stop reason %+v, history ends at epoch %d", es, h[len(h)-1].Epoch)
 	}
 	last, prev := h[len(h)-1].ValPerplexity, math.Inf(1)
 	for _, s := range h[:len(h)-1] {
@@ -99,5 +104,5 @@ func TestEarlyStopping(t *testing.T) {
 	if last < prev {
 		t.Errorf("stopped after an improvement: %v < best %v", last, prev)
 	}
-	t.Logf("%s after %d epochs", tr2.StopReason(), len(h))
+	t.Logf("%v after %d epochs", tr2.StopReason(), len(h))
 }

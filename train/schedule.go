@@ -29,23 +29,24 @@ type Schedule struct {
 // ScheduleKinds are the schedule names Schedule.Kind accepts.
 var ScheduleKinds = []string{"constant", "step", "cosine"}
 
-// Validate reports a schedule that cannot work.
+// Validate reports a schedule that cannot work, as a *ConfigError on
+// Schedule.Kind, Schedule.Step, Schedule.Gamma or Schedule.MinLR.
 func (s Schedule) Validate() error {
 	switch s.Kind {
 	case "", "constant":
 	case "step":
 		if s.Step < 1 {
-			return fmt.Errorf("train: step schedule needs a step of >= 1 epochs, got %d", s.Step)
+			return &ConfigError{"Schedule.Step", fmt.Sprint(s.Step), ">= 1 (epochs between decays)"}
 		}
 		if !(s.Gamma > 0) || math.IsInf(s.Gamma, 0) {
-			return fmt.Errorf("train: step schedule needs a positive gamma, got %v", s.Gamma)
+			return &ConfigError{"Schedule.Gamma", fmt.Sprint(s.Gamma), "a positive number"}
 		}
 	case "cosine":
 		if !(s.MinLR >= 0) || math.IsInf(s.MinLR, 0) {
-			return fmt.Errorf("train: cosine schedule needs a minimum rate >= 0, got %v", s.MinLR)
+			return &ConfigError{"Schedule.MinLR", fmt.Sprint(s.MinLR), "a finite number >= 0"}
 		}
 	default:
-		return fmt.Errorf("train: unknown learning-rate schedule %q: use constant, step or cosine", s.Kind)
+		return &ConfigError{"Schedule.Kind", fmt.Sprintf("%q", s.Kind), "constant, step or cosine"}
 	}
 	return nil
 }

@@ -16,13 +16,16 @@ type Solver interface {
 }
 
 // SGD is the book's minibatch stochastic gradient descent, p -= LR * grad
-// (d2l.sgd with batch_size 1, since the loss is already a mean).
+// (d2l.sgd with batch_size 1, since the loss is already a mean). Every
+// method has a pointer receiver, so only *SGD is a Solver: a Trainer's
+// learning-rate schedule sets the rate of the solver it holds (SetLR), which
+// a copy held by value would silently ignore.
 type SGD struct {
 	LR float64
 }
 
 // Step implements Solver.
-func (s SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
+func (s *SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
 	if len(params) != len(grads) {
 		return fmt.Errorf("train: SGD: %d parameters but %d gradients", len(params), len(grads))
 	}

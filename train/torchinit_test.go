@@ -93,9 +93,7 @@ func firstMinibatchLoss(t *testing.T, m graph.Model, ids []int, batch, steps int
 	it.StartEpoch()
 	var mb datasets.Minibatch
 	it.Next(&mb)
-	x, y := make([]int, batch*steps), make([]int, batch*steps)
-	mb.TimeMajor(x, y)
-	u, err := graph.Unroll(m, graph.Config{Batch: batch, Steps: steps, Loss: true, NoGrad: true})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: batch, NumSteps: steps, Loss: true, NoGrad: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +101,7 @@ func firstMinibatchLoss(t *testing.T, m graph.Model, ids []int, batch, steps int
 	for _, s := range m.States() {
 		state = append(state, tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(batch, s.Size)))
 	}
-	loss, err := u.Run(x, y, state)
+	loss, err := u.Run(mb, state)
 	if err != nil {
 		t.Fatal(err)
 	}

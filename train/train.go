@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/unroll/unroll/datasets"
@@ -29,7 +28,7 @@ type Config struct {
 	LR         float64           // SGD learning rate (lr)
 	Clip       float64           // global gradient norm limit theta; <= 0: off
 	Sampling   datasets.Sampling // sequential or random (use_random_iter)
-	Seed       int64             // seeds the minibatch sampling
+	Seed       uint64            // seeds the minibatch sampling (models.Config.Seed seeds the weights)
 	Optimizer  string            // "sgd" (the book's; also when empty) or "adam"
 	Schedule   Schedule          // learning rate per epoch; zero value: constant
 	ValEvery   int               // with SetValidation: evaluate every N epochs (<= 0: every epoch)
@@ -45,21 +44,39 @@ func DefaultConfig() Config {
 	return Config{Epochs: 500, BatchSize: 32, NumSteps: 35, LR: 1, Clip: 1, Sampling: datasets.Sequential}
 }
 
-// Validate reports the first setting that cannot work.
+// ConfigError is a Config setting that cannot work. Field names it as in
+// Config ("Epochs", "BatchSize", "NumSteps", "LR", "Clip", "Optimizer",
+// "Schedule.Kind", "Schedule.Step", "Schedule.Gamma" or "Schedule.MinLR"),
+// so that a caller can point at its own name for it (cmd/train names the
+// flag); Want says what would work and Value what was given.
+type ConfigError struct {
+	Field string
+	Value string
+	Want  string
+}
+
+func (e *ConfigError) Error() string {
+	if e.Field == "" {
+		return "train: invalid Config"
+	}
+	return fmt.Sprintf("train: Config.%s must be %s, got %s", e.Field, e.Want, e.Value)
+}
+
+// Validate reports the first setting that cannot work, as a *ConfigError.
 func (c Config) Validate() error {
 	switch {
 	case c.Epochs < 1:
-		return fmt.Errorf("train: epochs must be >= 1, got %d", c.Epochs)
+		return &ConfigError{"Epochs", fmt.Sprint(c.Epochs), ">= 1"}
 	case c.BatchSize < 1:
-		return fmt.Errorf("train: batch size must be >= 1, got %d", c.BatchSize)
+		return &ConfigError{"BatchSize", fmt.Sprint(c.BatchSize), ">= 1"}
 	case c.NumSteps < 1:
-		return fmt.Errorf("train: steps must be >= 1, got %d", c.NumSteps)
+		return &ConfigError{"NumSteps", fmt.Sprint(c.NumSteps), ">= 1"}
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("train: learning rate must be a positive number, got %v", c.LR)
+		return &ConfigError{"LR", fmt.Sprint(c.LR), "a positive number"}
 	case math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
-		return fmt.Errorf("train: clip must be a finite number, got %v", c.Clip)
+		return &ConfigError{"Clip", fmt.Sprint(c.Clip), "a finite number"}
 	case c.Optimizer != "" && !slices.Contains(Optimizers, c.Optimizer):
-		return fmt.Errorf("train: unknown optimizer %q: use sgd or adam", c.Optimizer)
+		return &ConfigError{"Optimizer", fmt.Sprintf("%q", c.Optimizer), "sgd or adam"}
 	}
 	return c.Schedule.Validate()
 }
@@ -96,7 +113,8 @@ type FlowStats struct {
 
 // Hook is called after every epoch; an error stops training and is
 // returned by Run (an error wrapping ErrStop stops without an error, and
-// StopReason reports it).
+// StopReason returns it, typed: errors.As finds *EarlyStop, or the hook's
+// own type).
 type Hook interface {
 	AfterEpoch(s EpochStats) error
 }
@@ -107,8 +125,25 @@ type HookFunc func(s EpochStats) error
 // AfterEpoch implements Hook.
 func (f HookFunc) AfterEpoch(s EpochStats) error { return f(s) }
 
-// ErrStop, returned by a Hook, ends training early without an error.
+// ErrStop, returned by a Hook or wrapped in its error, ends training early
+// without an error.
 var ErrStop = errors.New("train: stopped by hook")
+
+// EarlyStop is the reason EarlyStopping's hook stops a run: the
+// validation perplexity has not improved on Best (at BestEpoch) for
+// Evaluations evaluations. It wraps ErrStop.
+type EarlyStop struct {
+	Evaluations int
+	Best        float64
+	BestEpoch   int
+}
+
+func (e *EarlyStop) Error() string {
+	return fmt.Sprintf("early stopping: validation perplexity has not improved for %d evaluations (best %.4f at epoch %d)", e.Evaluations, e.Best, e.BestEpoch)
+}
+
+// Unwrap makes errors.Is(err, ErrStop) true.
+func (e *EarlyStop) Unwrap() error { return ErrStop }
 
 // Trainer holds a model, its training graph and the data.
 type Trainer struct {
@@ -121,7 +156,6 @@ type Trainer struct {
 	iter  *datasets.Iterator
 	rng   *datasets.PyRandom // the iterator's: offsets and shuffles
 	state []*tensor.Dense
-	x, y  []int
 	mb    datasets.Minibatch
 
 	done     int           // epochs completed
@@ -129,7 +163,7 @@ type Trainer struct {
 	history  []EpochStats  // one per completed epoch
 	elapsed  time.Duration // wall time of completed epochs
 	val      *validator    // nil without SetValidation
-	stopped  string        // why a hook stopped Run early
+	stopped  error         // why a hook stopped Run early (wraps ErrStop)
 	partial  *partialEpoch // an epoch left when ctx was cancelled, or restored
 	restored bool          // a Checkpoint's Restore set the state
 	flow     *flowReads    // with Config.GradFlow
@@ -184,15 +218,25 @@ type DivergedError struct {
 }
 
 func (e *DivergedError) Error() string {
-	where := fmt.Sprintf("at minibatch %d of epoch %d", e.Batch, e.Epoch)
-	if e.Batch == 0 {
-		where = fmt.Sprintf("after epoch %d", e.Epoch)
+	what := e.What
+	if what == "" {
+		what = "a value"
 	}
-	fix := fmt.Sprintf("lower -lr (now %g) or -clip (now %g)", e.LR, e.Clip)
+	clip := fmt.Sprintf("clipped to norm %g", e.Clip)
 	if e.Clip <= 0 {
-		fix = fmt.Sprintf("set -clip 1 (gradient clipping is off) or lower -lr (now %g)", e.LR)
+		clip = "clipping is off"
 	}
-	return fmt.Sprintf("train: %s is %v %s: the run diverged, most likely because the learning rate is too high or the gradients are not clipped: %s", e.What, e.Value, where, fix)
+	return fmt.Sprintf("train: %s is %v %s: the run diverged, most likely because the learning rate (%g) is too high or the gradients are not clipped (%s)",
+		what, e.Value, e.Where(), e.LR, clip)
+}
+
+// Where says where the run diverged: "at minibatch B of epoch E", or
+// "after epoch E" for a value of the whole epoch.
+func (e *DivergedError) Where() string {
+	if e.Batch == 0 {
+		return fmt.Sprintf("after epoch %d", e.Epoch)
+	}
+	return fmt.Sprintf("at minibatch %d of epoch %d", e.Batch, e.Epoch)
 }
 
 // Unwrap makes errors.Is(err, ErrDiverged) true.
@@ -214,7 +258,7 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	gc := graph.Config{Batch: cfg.BatchSize, Steps: cfg.NumSteps, ChunkSteps: cfg.ChunkSteps, Loss: true}
+	gc := graph.Config{BatchSize: cfg.BatchSize, NumSteps: cfg.NumSteps, ChunkSteps: cfg.ChunkSteps, Loss: true}
 	var flow *flowReads
 	if cfg.GradFlow {
 		flow = &flowReads{}
@@ -224,11 +268,9 @@ func New(m graph.Model, ids []int, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := cfg.BatchSize * cfg.NumSteps
 	return &Trainer{
 		Model: m, Config: cfg, Solver: solver,
-		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize),
-		x: make([]int, n), y: make([]int, n), flow: flow,
+		u: u, iter: it, rng: rng, state: zeroState(m, cfg.BatchSize), flow: flow,
 	}, nil
 }
 
@@ -261,7 +303,7 @@ func (t *Trainer) Run(ctx context.Context) (EpochStats, error) {
 		last = s
 		for _, h := range t.Hooks {
 			if err := h.AfterEpoch(s); errors.Is(err, ErrStop) {
-				t.stopped = strings.TrimPrefix(err.Error(), ErrStop.Error()+": ")
+				t.stopped = err
 				return last, nil
 			} else if err != nil {
 				return last, err
@@ -281,8 +323,10 @@ func (t *Trainer) Interrupted() (batches int, ok bool) {
 	return t.partial.batches, true
 }
 
-// StopReason says why a hook stopped the last Run early ("" if none did).
-func (t *Trainer) StopReason() string { return t.stopped }
+// StopReason returns the error, wrapping ErrStop, with which a hook
+// stopped the last Run early; nil if none did. Its type says why: errors.As
+// finds *EarlyStop for EarlyStopping, or a hook's own type.
+func (t *Trainer) StopReason() error { return t.stopped }
 
 // EpochsDone returns the number of epochs completed, restored ones included.
 func (t *Trainer) EpochsDone() int { return t.done }
@@ -338,8 +382,7 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if t.Config.Sampling == datasets.Random {
 			t.zeroState()
 		}
-		t.mb.TimeMajor(t.x, t.y)
-		loss, norm, err := t.Step(t.x, t.y)
+		loss, norm, err := t.Step(t.mb)
 		if err != nil {
 			var d *DivergedError
 			if errors.As(err, &d) {
@@ -352,11 +395,11 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 		if t.Config.Clip > 0 && norm > t.Config.Clip {
 			clipped++
 		}
-		ppl.Add(loss, len(t.y))
+		ppl.Add(loss, len(t.mb.Y))
 		t.updates++
 	}
 	d := spent + time.Since(start)
-	nb := ppl.Tokens() / len(t.y)
+	nb := ppl.Tokens() / (t.Config.BatchSize * t.Config.NumSteps)
 	s := EpochStats{
 		Epoch:        epoch,
 		Perplexity:   ppl.Value(),
@@ -402,13 +445,14 @@ func (t *Trainer) Epoch(ctx context.Context) (EpochStats, error) {
 
 // Step trains on one minibatch: forward and backward through the unrolled
 // graph from the carried state, global-norm clipping and the solver's
-// update. x and y hold BatchSize*NumSteps token ids in time-major order
-// (index t*BatchSize+b). It returns the mean loss and the gradient norm
-// before clipping; the state after the last step is kept for the next call.
-// A non-finite loss or gradient norm returns a *DivergedError before any
-// parameter changes (its Epoch and Batch are left for the caller to fill).
-func (t *Trainer) Step(x, y []int) (loss, norm float64, err error) {
-	loss, err = t.u.Run(x, y, t.state)
+// update. mb must be Config.BatchSize x Config.NumSteps, with targets (an
+// Iterator's minibatches are). It returns the mean loss and the gradient
+// norm before clipping; the state after the last step is kept for the next
+// call. A non-finite loss or gradient norm returns a *DivergedError before
+// any parameter changes (its Epoch and Batch are left for the caller to
+// fill).
+func (t *Trainer) Step(mb datasets.Minibatch) (loss, norm float64, err error) {
+	loss, err = t.u.Run(mb, t.state)
 	if err != nil {
 		return 0, 0, err
 	}

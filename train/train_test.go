@@ -2,7 +2,9 @@ package train_test
 
 import (
 	"context"
+	"errors"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -139,7 +141,7 @@ func TestTrainLearnsPeriodicText(t *testing.T) {
 // does not.
 func TestSameSeedSameRun(t *testing.T) {
 	c := corpusOf(t, periodic)
-	run := func(seed uint64, sampleSeed int64) ([]float64, []float32) {
+	run := func(seed, sampleSeed uint64) ([]float64, []float32) {
 		cfg := smallConfig(datasets.Random)
 		cfg.Epochs, cfg.Seed = 5, sampleSeed
 		tr, m := newTrainer(t, c, cfg, seed)
@@ -190,19 +192,41 @@ func TestClipGradNorm(t *testing.T) {
 	}
 }
 
+// flagLike matches a command-line flag in a message ("-lr", "--steps").
+var flagLike = regexp.MustCompile(`(^|[\s(])--?[a-z]`)
+
 func TestConfigValidate(t *testing.T) {
-	bad := []train.Config{
-		{Epochs: 0, BatchSize: 1, NumSteps: 1, LR: 1},
-		{Epochs: 1, BatchSize: 0, NumSteps: 1, LR: 1},
-		{Epochs: 1, BatchSize: 1, NumSteps: -1, LR: 1},
-		{Epochs: 1, BatchSize: 1, NumSteps: 1, LR: 0},
-		{Epochs: 1, BatchSize: 1, NumSteps: 1, LR: math.NaN()},
-		{Epochs: 1, BatchSize: 1, NumSteps: 1, LR: 1, Clip: math.Inf(1)},
-	}
-	for i, c := range bad {
-		if err := c.Validate(); err == nil {
-			t.Errorf("config %d %+v: want an error", i, c)
+	ok := train.Config{Epochs: 1, BatchSize: 1, NumSteps: 1, LR: 1}
+	with := func(f func(*train.Config)) train.Config { c := ok; f(&c); return c }
+	for _, tc := range []struct {
+		c     train.Config
+		field string
+	}{
+		{with(func(c *train.Config) { c.Epochs = 0 }), "Epochs"},
+		{with(func(c *train.Config) { c.BatchSize = 0 }), "BatchSize"},
+		{with(func(c *train.Config) { c.NumSteps = -1 }), "NumSteps"},
+		{with(func(c *train.Config) { c.LR = 0 }), "LR"},
+		{with(func(c *train.Config) { c.LR = math.NaN() }), "LR"},
+		{with(func(c *train.Config) { c.Clip = math.Inf(1) }), "Clip"},
+		{with(func(c *train.Config) { c.Optimizer = "rmsprop" }), "Optimizer"},
+		{with(func(c *train.Config) { c.Schedule.Kind = "linear" }), "Schedule.Kind"},
+		{with(func(c *train.Config) { c.Schedule = train.Schedule{Kind: "step", Gamma: 0.5} }), "Schedule.Step"},
+		{with(func(c *train.Config) { c.Schedule = train.Schedule{Kind: "step", Step: 1} }), "Schedule.Gamma"},
+		{with(func(c *train.Config) { c.Schedule = train.Schedule{Kind: "cosine", MinLR: -1} }), "Schedule.MinLR"},
+	} {
+		err := tc.c.Validate()
+		var ce *train.ConfigError
+		if !errors.As(err, &ce) || ce.Field != tc.field {
+			t.Errorf("%+v: error %v; want a ConfigError on %s", tc.c, err, tc.field)
+			continue
 		}
+		// A library error names the field, never a command-line flag.
+		if msg := err.Error(); !strings.Contains(msg, "Config."+tc.field) || flagLike.MatchString(msg) {
+			t.Errorf("%s: message %q", tc.field, msg)
+		}
+	}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("%+v: %v", ok, err)
 	}
 	if err := train.DefaultConfig().Validate(); err != nil {
 		t.Errorf("default config: %v", err)

@@ -20,7 +20,7 @@ type validator struct {
 	width  int // tokens per row
 	nb     int // minibatches
 	state  []*tensor.Dense
-	x, y   []int
+	mb     datasets.Minibatch
 	random bool // zero the state before every minibatch, as training does
 }
 
@@ -39,19 +39,32 @@ func (t *Trainer) SetValidation(ids []int) error {
 	T := t.Config.NumSteps
 	b := min(t.Config.BatchSize, (len(ids)-1)/T)
 	if b < 1 {
-		return fmt.Errorf("train: the validation text has %d tokens but -steps %d needs at least %d: raise -val-frac or lower -steps", len(ids), T, T+1)
+		return &ShortValidationError{Tokens: len(ids), NumSteps: T}
 	}
-	u, err := graph.NewRunner(t.Model, graph.Config{Batch: b, Steps: T, ChunkSteps: t.Config.ChunkSteps, Loss: true, NoGrad: true})
+	u, err := graph.NewRunner(t.Model, graph.Config{BatchSize: b, NumSteps: T, ChunkSteps: t.Config.ChunkSteps, Loss: true, NoGrad: true})
 	if err != nil {
 		return fmt.Errorf("train: validation graph: %w", err)
 	}
 	width := (len(ids) - 1) / b
 	t.val = &validator{
 		u: u, batch: b, steps: T, ids: ids, width: width, nb: width / T,
-		state: zeroState(t.Model, b), x: make([]int, b*T), y: make([]int, b*T),
+		state:  zeroState(t.Model, b),
+		mb:     datasets.Minibatch{X: make([]int, b*T), Y: make([]int, b*T), BatchSize: b, NumSteps: T},
 		random: t.Config.Sampling == datasets.Random,
 	}
 	return nil
+}
+
+// ShortValidationError is held-out text too short for one row of NumSteps
+// inputs and their targets: it needs NumSteps+1 tokens. A caller may hold
+// out more text or lower NumSteps.
+type ShortValidationError struct {
+	Tokens   int
+	NumSteps int
+}
+
+func (e *ShortValidationError) Error() string {
+	return fmt.Sprintf("train: the validation text has %d tokens but %d steps need at least %d", e.Tokens, e.NumSteps, e.NumSteps+1)
 }
 
 // ValidationShape returns the validation minibatch size, the number of
@@ -87,16 +100,14 @@ func (t *Trainer) Validate(ctx context.Context) (float64, error) {
 		}
 		for b := 0; b < B; b++ {
 			start := b*v.width + j*T
-			for k := 0; k < T; k++ { // time-major: index k*B + b
-				v.x[k*B+b] = v.ids[start+k]
-				v.y[k*B+b] = v.ids[start+k+1]
-			}
+			copy(v.mb.X[b*T:(b+1)*T], v.ids[start:])
+			copy(v.mb.Y[b*T:(b+1)*T], v.ids[start+1:])
 		}
-		loss, err := v.u.Run(v.x, v.y, v.state)
+		loss, err := v.u.Run(v.mb, v.state)
 		if err != nil {
 			return 0, fmt.Errorf("train: validation: %w", err)
 		}
-		ppl.Add(loss, len(v.y))
+		ppl.Add(loss, len(v.mb.Y))
 	}
 	return ppl.Value(), nil
 }

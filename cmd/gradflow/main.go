@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "gradflow: %s (see gradflow -h)\n", trimPackage(ue.Error()))
 		return cli.ExitUsage
 	default:
-		fmt.Fprintf(stderr, "gradflow: %s\n", trimPackage(err.Error()))
+		fmt.Fprintf(stderr, "gradflow: %s\n", trimPackage(cli.DataError(cli.CheckpointError(err)).Error()))
 		return cli.ExitRuntime
 	}
 }
@@ -299,7 +299,7 @@ func measure(ctx context.Context, fs *pflag.FlagSet, o *options, stdout, stderr 
 	}
 	o.orthogonalSet = fs.Changed("orthogonal")
 	src, _ := datasets.ParseSource(o.corpus)
-	text, name, notice, err := (&datasets.Fetcher{}).Load(ctx, src, o.data)
+	text, name, notice, err := (&datasets.Fetcher{DataName: "-data PATH"}).Load(ctx, src, o.data)
 	if err != nil {
 		return err
 	}
@@ -422,17 +422,18 @@ func measureRun(r spec, textVocab *datasets.Vocab, chars []string, o *options) (
 			sig = append(sig, fmt.Sprintf("%s %.4g", p.Name, s))
 		}
 	}
-	// Sequence b of the minibatch is chars[b*(T+1) : (b+1)*(T+1)]; x and
-	// y are time-major, as Unrolled.Run takes them.
+	// Sequence b of the minibatch is chars[b*(T+1) : (b+1)*(T+1)].
 	T, B := o.steps, o.batch
-	x, y := make([]int, T*B), make([]int, T*B)
-	for b := 0; b < B; b++ {
+	x, y := make([][]int, B), make([][]int, B)
+	for b := range x {
 		seq := vocab.IDs(chars[b*(T+1) : (b+1)*(T+1)])
-		for t := 0; t < T; t++ {
-			x[t*B+b], y[t*B+b] = seq[t], seq[t+1]
-		}
+		x[b], y[b] = seq[:T], seq[1:]
 	}
-	f, err := train.GradFlow(m, x, y, B)
+	mb, err := datasets.NewMinibatch(x, y)
+	if err != nil {
+		return result{}, err
+	}
+	f, err := train.GradFlow(m, mb)
 	if err != nil {
 		return result{}, err
 	}
@@ -473,7 +474,7 @@ func writeTable(w io.Writer, results []result, sep, num string) error {
 	if _, err := fmt.Fprintln(w, strings.Join(cols, sep)); err != nil {
 		return err
 	}
-	T := results[0].flow.Steps
+	T := results[0].flow.NumSteps
 	for t := 0; t < T; t++ {
 		row := []string{strconv.Itoa(t + 1)}
 		for _, r := range results {

@@ -174,7 +174,7 @@ func draw(o *options, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	u, err := graph.Unroll(m, graph.Config{Batch: o.batch, Steps: o.steps, Loss: true})
+	u, err := graph.Unroll(m, graph.Config{BatchSize: o.batch, NumSteps: o.steps, Loss: true})
 	if err != nil {
 		return err
 	}

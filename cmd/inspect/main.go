@@ -70,7 +70,7 @@ func inspect(o *options, w io.Writer) error {
 	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
 	if err != nil {
-		return err
+		return cli.CheckpointError(err)
 	}
 	done := fmt.Sprintf("%d epochs done", ck.Epoch)
 	if ck.Batch > 0 {

@@ -126,7 +126,7 @@ func sample(o *options, fs *pflag.FlagSet, stdout, stderr io.Writer) error {
 	}
 	ck, err := train.OpenCheckpoint(o.checkpoint)
 	if err != nil {
-		return err
+		return cli.CheckpointError(err)
 	}
 	kind, prep, err := textOf(ck)
 	if err != nil {

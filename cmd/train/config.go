@@ -83,6 +83,12 @@ func applyPreset(fs *pflag.FlagSet, o *options) error {
 		fs.Lookup("lr").Value.Set("0.002") // char-rnn's Adam rate; 0.01 diverges for a while at 512 hiddens
 		o.sources["lr"] = " (adam default)"
 	}
+	if o.sources["init-seed"] == "" {
+		// One -seed seeds both, as before -init-seed; the library keeps
+		// them apart (models.Config.Seed, train.Config.Seed).
+		o.initSeed = o.train.Seed
+		o.sources["init-seed"] = " (-seed)"
+	}
 	return nil
 }
 
@@ -106,6 +112,8 @@ func (o *options) checkNew() error {
 		return fmt.Errorf("-init-from and -resume both given: -resume continues the weights of the run in -checkpoint DIR, -init-from starts a new run from FILE; use one")
 	case o.initFrom != "" && o.sources["init"] == "*":
 		return fmt.Errorf("-init-from and -init both given: -init-from's weights replace what -init draws; drop -init")
+	case o.initFrom != "" && o.sources["init-seed"] == "*":
+		return fmt.Errorf("-init-from and -init-seed both given: -init-from's weights replace what -init-seed draws; drop -init-seed")
 	case o.overwrite && o.checkpoint == "":
 		return fmt.Errorf("-overwrite needs -checkpoint DIR, the directory whose run to replace")
 	case o.resume && o.checkpoint == "":

@@ -185,3 +185,34 @@ func TestResumeCommandDropsInitFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestInitSeed: -seed seeds the weights and the sampling, as the book's
+// one seed does; -init-seed seeds the weights alone. The checkpoint records
+// the two seeds the library keeps apart (models.Config.Seed in the model
+// spec, train.Config.Seed in the training config).
+func TestInitSeed(t *testing.T) {
+	data := text(t)
+	for _, c := range []struct {
+		extra             []string
+		weights, sampling uint64
+	}{
+		{[]string{"-seed", "5"}, 5, 5},
+		{[]string{"-seed", "5", "-init-seed", "9"}, 9, 5},
+		{[]string{"-init-seed", "9"}, 9, 0},
+	} {
+		dir := filepath.Join(t.TempDir(), "ck")
+		mustRun(t, small(data, append([]string{"-epochs", "1", "-checkpoint", dir}, c.extra...)...)...)
+		ck, err := train.OpenCheckpoint(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Model.Seed != c.weights || ck.Config.Seed != c.sampling {
+			t.Errorf("%q: weight seed %d, sampling seed %d; want %d and %d", c.extra, ck.Model.Seed, ck.Config.Seed, c.weights, c.sampling)
+		}
+	}
+	good := filepath.Join(t.TempDir(), "w.npz")
+	row := badCase{"-init-from and -init-seed", small(data, "-epochs", "1", "-init-from", good, "-init-seed", "3"), 2,
+		[]string{"-init-from and -init-seed both given: -init-from's weights replace what -init-seed draws; drop -init-seed"}}
+	code, _, errOut := runCmd(row.Args...)
+	clitest.Check(t, "train", clitest.Case(row), code, errOut)
+}

@@ -77,6 +77,7 @@ type options struct {
 	layers            int
 	bidirectional     bool
 	init              string
+	initSeed          uint64 // -init-seed; -seed when not given
 	initFrom          string // -init-from FILE.npz: see initfrom.go
 	train             train.Config
 	iter              string
@@ -119,6 +120,7 @@ func flags(o *options) *pflag.FlagSet {
 	model.StringVar(&o.init, "init", "book", "weight initialisation: book (N(0, 0.01^2), zero biases) or pytorch (as nn.GRU/nn.LSTM/nn.Linear draw)")
 	model.StringVar(&o.initFrom, "init-from", "", "start from the weights in this .npz, named as the model's parameters (W_xh, W_hh, b_h, W_hq, b_q; l1.W_hh; ...), e.g. PyTorch's from scripts/torch_init.py; instead of -init")
 	model.StringVar(&o.activation, "activation", "tanh", "hidden activation phi: tanh or relu")
+	model.Uint64Var(&o.initSeed, "init-seed", 0, "seed of the initial weights alone (default: -seed); vary -seed with it fixed to change only the minibatch sampling")
 
 	opt := pflag.NewFlagSet("optimisation", pflag.ContinueOnError)
 	opt.IntVar(&o.train.NumSteps, "steps", d.NumSteps, "time steps unrolled per minibatch (num_steps)")
@@ -147,7 +149,7 @@ func flags(o *options) *pflag.FlagSet {
 	ck.BoolVar(&o.overwrite, "overwrite", false, "start a new run in a -checkpoint DIR that holds another run's checkpoints, removing them")
 
 	book := pflag.NewFlagSet("bookkeeping", pflag.ContinueOnError)
-	book.Int64Var(&o.train.Seed, "seed", 0, "seed for weights and sampling: same seed, same run")
+	book.Uint64Var(&o.train.Seed, "seed", 0, "seed of the minibatch sampling and, unless -init-seed is given, of the initial weights: same seed, same run")
 	book.IntVar(&o.predictEvery, "predict-every", 10, "print predictions every N epochs (0: off)")
 	book.StringVar(&o.prefix, "prefix", "", "the prompt of the predictions (default: \"time traveller\" on The Time Machine, else the text's first words)")
 	book.StringVar(&o.dot, "dot", "", "write the training graph as graphviz DOT to this file (.svg or .png: rendered by graphviz's dot)")
@@ -191,7 +193,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	case err == nil:
 		return cli.ExitOK
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(ue.Error()))
+		fmt.Fprintf(stderr, "train: %s (see train -h)\n", trimPackage(flagError(ue.error).Error()))
 		return cli.ExitUsage
 	case errors.As(err, &ie):
 		fmt.Fprintf(stderr, "train: %s\n", ie.msg)
@@ -202,13 +204,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 		fmt.Fprintf(stderr, "train: interrupted by %s before training started: nothing to save\n", sig)
 		return code
 	default:
-		fmt.Fprintf(stderr, "train: %s\n", trimPackage(err.Error()))
+		fmt.Fprintf(stderr, "train: %s\n", trimPackage(flagError(err).Error()))
 		return cli.ExitRuntime
 	}
 }
 
 // trimPackage drops the package name that starts the errors of this
-// module's packages: the command's name replaces it.
+// module's packages, for the errors that no flag can fix (I/O, say) and
+// so have no typed form for flagError: the command's name replaces it.
 func trimPackage(msg string) string {
 	for _, p := range []string{"train: ", "datasets: ", "models: ", "graph: "} {
 		msg = strings.TrimPrefix(msg, p)
@@ -266,7 +269,7 @@ func interrupted(ctx context.Context, o *options, tr *train.Trainer, out *output
 
 // diverged adds to a divergence error where the last good checkpoint is.
 func diverged(err error, o *options, out *outputs) error {
-	msg := strings.TrimPrefix(err.Error(), "train: ")
+	msg := divergedText(err)
 	if out.cp == nil {
 		return fmt.Errorf("%s (nothing was saved: no -checkpoint DIR)", msg)
 	}
@@ -350,7 +353,7 @@ func trainBytes(size models.Size, vocab, hiddens, batch, steps int) float64 {
 func (o *options) modelConfig(vocab int, act models.Activation) models.Config {
 	init, _ := models.ParseInit(o.init) // checked by check
 	return models.Config{Kind: o.model, VocabSize: vocab, NumHiddens: o.hiddens, NumLayers: o.layers,
-		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: uint64(o.train.Seed)}
+		Bidirectional: o.bidirectional, Activation: act, Init: init, Dtype: tensor.Float32, Seed: o.initSeed}
 }
 
 // writes are the paths the run writes.
@@ -388,7 +391,7 @@ func (o *options) check() (datasets.Source, models.Activation, error) {
 		return "", 0, usageError{fmt.Errorf("unknown -init %q: use book or pytorch", o.init)}
 	}
 	if err := o.train.Validate(); err != nil {
-		return "", 0, usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
+		return "", 0, usageError{configFlagError(err)}
 	}
 	if o.train.Clip < 0 {
 		return "", 0, usageError{fmt.Errorf("-clip must be >= 0, got %v", o.train.Clip)}
@@ -441,7 +444,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	stdout = &head
 	// Streamed: only the first -max-tokens tokens are kept, whatever the
 	// text's size, and a signal stops the read.
-	corpus, notice, err := (&datasets.Fetcher{}).Corpus(ctx, src, o.data, copts)
+	corpus, notice, err := (&datasets.Fetcher{DataName: "-data PATH"}).Corpus(ctx, src, o.data, copts)
 	if err != nil {
 		return err
 	}
@@ -511,7 +514,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	pred.gen = gen
 	if len(valIDs) > 0 {
 		if err := tr.SetValidation(valIDs); err != nil {
-			return usageError{errors.New(strings.TrimPrefix(err.Error(), "train: "))}
+			return usageError{flagError(err)}
 		}
 		b, nb, n := tr.ValidationShape()
 		fmt.Fprintf(stdout, "validation: the last %d tokens (%g of %d); %d scored per evaluation in %s of %d x %d, %s\n",
@@ -528,7 +531,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	}
 	nodes := fmt.Sprintf("%d nodes", sum.Nodes)
 	if sum.Graphs > 1 {
-		nodes = fmt.Sprintf("%d steps in chunks of %d (%d graphs, %d nodes)", sum.Steps, sum.ChunkSteps, sum.Graphs, sum.Nodes)
+		nodes = fmt.Sprintf("%d steps in chunks of %d (%d graphs, %d nodes)", sum.NumSteps, sum.ChunkSteps, sum.Graphs, sum.Nodes)
 	}
 	fmt.Fprintf(stdout, "graph: %s, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
 		nodes, ms(sum.Build), ms(sum.Compile), graph.BLAS(), cores)
@@ -574,6 +577,7 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	tr.Hooks = append(tr.Hooks, speed)
 	tr.Hooks = append(tr.Hooks, out.hooks(o, pred.hook(o.predictEvery, out.printer, prefixes[:1]))...)
 	last, err := tr.Run(ctx)
+	err = withFailingDOT(err, tr.Graph())
 	switch {
 	case errors.Is(err, context.Canceled):
 		return interrupted(ctx, o, tr, out)
@@ -591,8 +595,8 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	if err != nil {
 		return failed(err, o, out)
 	}
-	if r := tr.StopReason(); r != "" {
-		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), r)
+	if r := tr.StopReason(); r != nil {
+		fmt.Fprintf(stdout, "stopped after epoch %d: %s\n", tr.EpochsDone(), stopText(r))
 	}
 	over := fmt.Sprintf("the %d epochs", len(speeds))
 	if len(speeds) == 1 {

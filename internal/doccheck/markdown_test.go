@@ -124,7 +124,7 @@ func TestMarkdownCheckerCatches(t *testing.T) {
 	m := loadModule(t)
 	flags := commandFlags(t, m.root)
 	got := m.checkMarkdown(flags, "go run ./cmd/train -steps 3 -stepz 3 -o x   # -o is graph's\n"+
-		"use `-bogus 3`, `-init-from w.npz`, `-tags openblas`; train.Nope, models.Config.Nope, graph.Config.Batch, train.New\n"+
+		"use `-bogus 3`, `-init-from w.npz`, `-tags openblas`; train.Nope, models.Config.Nope, graph.Config.BatchSize, train.New\n"+
 		"go run ./cmd/graph -o g.svg -format svg; go run ./cmd/nope -x\n"+
 		"`Unroll`, `Generator.Sample`, `G.Grad`, `ToDot()`, `W_hh`, `Trainer.Nope`, `Frobnicate`\n"+
 		"| train | x | 1 | `y` | TestBadInput, TestNoSuchThing |\n")
