@@ -15,7 +15,8 @@ var Warning string
 // olderCores are OpenBLAS core names whose kernels use neither AVX2 nor
 // AVX-512: what its DYNAMIC_ARCH build falls back to on a CPU it does not
 // recognise (Debian's 0.3.21 runs "Prescott" on Intel's family 6 model
-// 207, 2.6x slower for this project's training than its SkylakeX kernel).
+// 207, 2.6x slower for this project's training than the kernel it has for
+// that CPU).
 var olderCores = []string{
 	"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Sandybridge",
 	"Atom", "Katmai", "Coppermine", "Northwood", "Banias", "Athlon",
