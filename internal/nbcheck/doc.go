@@ -25,9 +25,10 @@
 //
 // Numbers that are not results (section numbers of the book, years of
 // papers, constants) are allowed cell by cell with an HTML comment that
-// lists them, which Markdown does not show:
+// lists them, which Markdown does not show; words in it are comments, only
+// its numbers count:
 //
-//	<!-- nbcheck: 9.1 9.2 2016 -->
+//	<!-- nbcheck: sections 9.1 and 9.2, the MGU paper of 2016 -->
 //
 // A listed number that the cell does not contain is itself a finding, so
 // that escapes do not outlive their text.

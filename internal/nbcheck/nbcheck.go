@@ -197,7 +197,7 @@ func Check(ipynb []byte) ([]Finding, error) {
 		src := string(c.Source)
 		allowed := map[string]bool{}
 		for _, m := range escape.FindAllStringSubmatch(src, -1) {
-			for _, f := range strings.Fields(m[1]) {
+			for _, f := range number.FindAllString(m[1], -1) {
 				allowed[norm(f)] = false // not yet used
 			}
 		}
@@ -213,7 +213,7 @@ func Check(ipynb []byte) ([]Finding, error) {
 			}
 		}
 		for _, m := range escape.FindAllStringSubmatch(src, -1) {
-			for _, f := range strings.Fields(m[1]) {
+			for _, f := range number.FindAllString(m[1], -1) {
 				if !allowed[norm(f)] {
 					found = append(found, Finding{Cell: i + 1, Figure: f, Escape: true})
 					allowed[norm(f)] = true // report once

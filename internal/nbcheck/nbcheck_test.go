@@ -106,7 +106,7 @@ func TestWholeTokensOnly(t *testing.T) {
 func TestEscape(t *testing.T) {
 	nb := ipynb(t,
 		run("%%", "done\n"),
-		md("<!-- nbcheck: 9.4 2016 -->\nSection 9.4 (Zhou et al., 2016)."),
+		md("<!-- nbcheck: section 9.4, the year 2016 -->\nSection 9.4 (Zhou et al., 2016)."),
 		md("<!-- nbcheck: 8.7 -->\nNo such section here."),
 		md("Section 9.4 again, without the escape."),
 	)
