@@ -565,8 +565,18 @@ func (p *picture) addEdges() {
 			_, t := p.group(n)
 			// The waypoint is for the state that comes from the step
 			// before; an initial state is drawn in the step it enters.
-			if p.keep != nil || p.collapsed(t) || !p.inRow[c] || p.isState[c] {
+			if p.keep != nil || p.isState[c] {
 				p.edge(from, to, c, state, false)
+				continue
+			}
+			if p.collapsed(t) || !p.inRow[c] {
+				// A state that crosses steps outside the row (a lower
+				// layer's H, an LSTM's C, the collapsed steps' output)
+				// does not rank its consumer: the steps are ranked alike,
+				// side by side, and tied by their rows. Ranked through,
+				// the chain would climb a step at a time and contradict
+				// the rows ("trouble in init_rank").
+				p.edge(from, to, c, append(state, attr("constraint", "false")), false)
 				continue
 			}
 			// The hidden state enters step t from the left at the height
