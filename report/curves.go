@@ -23,7 +23,7 @@ type Curve struct {
 
 // DrawCurves writes curves in format ("png", "svg" or "pdf"), 7 x 4 inches
 // (PNG at 150 dpi), in the style of the book's training plots: a log-scale y
-// axis when the values span a factor of 10 or more (perplexity falling from
+// axis when the values span a factor of 5 or more (perplexity falling from
 // |V| towards 1), ticks at 1, 2 and 5 times each power of ten (labelled)
 // with unlabelled ones between, and the legend to the right of the axes,
 // off the data. Non-finite and, on a log axis, non-positive values are left
@@ -45,7 +45,7 @@ func DrawCurves(w io.Writer, format, title, xlabel, ylabel string, curves []Curv
 	if lo > hi {
 		return fmt.Errorf("report: curves: no finite value to draw")
 	}
-	logY := lo > 0 && hi >= 10*lo
+	logY := lo > 0 && hi >= 5*lo
 	legend := plot.NewLegend()
 	entries := 0
 	xmin, xmax := math.Inf(1), math.Inf(-1)
@@ -122,6 +122,11 @@ func drawBeside(w io.Writer, format string, p *plot.Plot, legend plot.Legend, en
 		// Its top level with the top of the axes, below the title.
 		top := p.Title.TextStyle.Height(p.Title.Text) + p.Title.Padding + vg.Points(gap)
 		legend.Draw(draw.Crop(dc, width-legendWidth+vg.Points(gap), -vg.Points(gap), 0, -top))
+	}
+	if entries == 0 {
+		// Room for the last tick label, which a browser's font may set
+		// wider than gonum measures.
+		legendWidth = vg.Points(12)
 	}
 	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
 	if _, err := cw.WriteTo(w); err != nil {

@@ -44,7 +44,7 @@ func TestDrawCurvesLogScale(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := svgTexts(t, b.String())
-	// 2.5 to 28 spans more than a factor of 10: log scale, with the 1-2-5
+	// 2.5 to 28 spans more than a factor of 5: log scale, with the 1-2-5
 	// labels of the decades it covers (the axis runs from 2 to 50).
 	for _, want := range []string{"perplexity (log scale)", "2", "5", "10", "20", "50"} {
 		if _, ok := texts[want]; !ok {
@@ -66,7 +66,7 @@ func TestDrawCurvesLogScale(t *testing.T) {
 
 func TestDrawCurvesLinear(t *testing.T) {
 	var b bytes.Buffer
-	// 4.8 to 9: less than a factor of 10, a linear axis.
+	// 4.8 to 9: less than a factor of 5, a linear axis.
 	if err := report.DrawCurves(&b, "svg", "", "seconds", "perplexity", []report.Curve{{Y: []float64{9, 7, 4.8}, X: []float64{0.5, 1, 1.5}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestDrawCurvesLinear(t *testing.T) {
 }
 
 func TestDrawLogScale(t *testing.T) {
-	// history falls from 25 to 1.5: more than a factor of 10.
+	// history falls from 25 to 1.5: more than a factor of 5.
 	var b bytes.Buffer
 	if err := report.Draw(&b, "svg", "rnn", history(60)); err != nil {
 		t.Fatal(err)

@@ -136,7 +136,7 @@ func Draw(w io.Writer, format, title string, history []train.EpochStats) error {
 	}
 	// Start the axes at epoch 1 and perplexity 1 (a perfect model), as the
 	// book's figure starts near its data. Perplexity falling by a factor of
-	// 10 or more (from |V| towards 1) is drawn on a log scale, where the
+	// 5 or more (from |V| towards 1) is drawn on a log scale, where the
 	// late epochs do not flatten into the axis.
 	p.X.Min = 1
 	p.Y.Min = 1
@@ -145,7 +145,7 @@ func Draw(w io.Writer, format, title string, history []train.EpochStats) error {
 	}
 	p.X.Tick.Marker = labelledTicks{}
 	p.Y.Tick.Marker = labelledTicks{}
-	if lo > 0 && hi >= 10*lo {
+	if lo > 0 && hi >= 5*lo {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = logTicks{}
 		p.Y.Min, p.Y.Max = math.Min(1, below125(lo)), above125(hi)
