@@ -729,3 +729,71 @@ func TestLayoutKeepsStepsInOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestGradLayoutStepsOverSteps lays the -grad view out with graphviz, when
+// it is installed, and checks that the backward steps stand in the order
+// of the forward ones, each between the forward steps either side of its
+// own (issue 16: they ran off in a diagonal).
+func TestGradLayoutStepsOverSteps(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("graphviz's dot is not installed")
+	}
+	for _, c := range []struct {
+		steps int
+		opts  graph.DOTOptions
+		fwd   []string // the forward clusters, left to right
+		bwd   []string // their backward clusters
+	}{
+		{3, graph.DOTOptions{Grad: true}, []string{"cluster_step_1", "cluster_step_2", "cluster_step_3"},
+			[]string{"cluster_backward_1", "cluster_backward_2", "cluster_backward_3"}},
+		{35, graph.DOTOptions{Grad: true, Summarize: 1}, []string{"cluster_step_1", "cluster_steps_2..34", "cluster_step_35"},
+			[]string{"cluster_backward_1", "cluster_backward_2..34", "cluster_backward_35"}},
+	} {
+		dot := mustDOT(t, "rnn", c.steps, c.opts)
+		p := parse(t, dot)
+		cmd := exec.Command("dot", "-Tplain")
+		cmd.Stdin = bytes.NewReader(dot)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := map[string]float64{}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[0] == "node" {
+				x[unq(f[1])], _ = strconv.ParseFloat(f[2], 64)
+			}
+		}
+		// center is the mean x of the drawn nodes of a cluster.
+		center := func(cl string) float64 {
+			sum, n := 0.0, 0
+			for id := range p.nodes {
+				if p.inCluster(cl, id) {
+					sum += x[id]
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatalf("%d steps: no nodes in %s", c.steps, cl)
+			}
+			return sum / float64(n)
+		}
+		var fx, bx []float64
+		for i := range c.fwd {
+			fx, bx = append(fx, center(c.fwd[i])), append(bx, center(c.bwd[i]))
+		}
+		for i := range bx {
+			if i > 0 && bx[i-1] >= bx[i] {
+				t.Errorf("%d steps: %s (x=%.1f) is not left of %s (x=%.1f)", c.steps, c.bwd[i-1], bx[i-1], c.bwd[i], bx[i])
+			}
+			// Between the forward steps either side of its own: the
+			// backward clusters are wider than the forward ones, so
+			// their centres sit a little apart.
+			if i > 0 && bx[i] <= fx[i-1] || i+1 < len(fx) && bx[i] >= fx[i+1] {
+				t.Errorf("%d steps: %s (x=%.1f) is not between the forward steps beside %s (centres %.1f)",
+					c.steps, c.bwd[i], bx[i], c.fwd[i], fx)
+			}
+		}
+		t.Logf("%d steps: forward centers %.1f, backward centers %.1f", c.steps, fx, bx)
+	}
+}
