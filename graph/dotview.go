@@ -769,11 +769,13 @@ func (p *picture) write(title string) []byte {
 		// dot's crossing minimisation would shuffle the step clusters:
 		// keep the order of the breadth-first walk below.
 		attr("mclimit", "0.05"),
-		attr("fontname", "Helvetica"), attr("fontsize", "12")} {
+		attr("fontname", "Helvetica"), attr("fontsize", "13")} {
 		fmt.Fprintf(&b, "\t%s;\n", a)
 	}
-	b.WriteString("\tnode [fontname=\"Helvetica\", fontsize=\"11\"];\n")
-	b.WriteString("\tedge [fontname=\"Helvetica\", fontsize=\"10\"];\n")
+	// Sizes in points, 4/3 px each in an SVG shown at its natural size:
+	// the smallest, 11, sets digits and capitals about 10 px high.
+	b.WriteString("\tnode [fontname=\"Helvetica\", fontsize=\"12\"];\n")
+	b.WriteString("\tedge [fontname=\"Helvetica\", fontsize=\"11\"];\n")
 	if len(p.xRow)+len(p.hRow) > 1 {
 		// dot orders clusters by a breadth-first walk from the first
 		// source (and, in a second pass, from the first sink) and ignores
@@ -895,11 +897,11 @@ func (v *viewer) nodeAttrs(n *G.Node) []string {
 	case v.fwd[n] && (isIn(n, v.u.Hidden) || n == v.u.Logits):
 		return append(a, attr("shape", "box"), attr("style", "filled,rounded,bold"), attr("fillcolor", "#cfe0f3"), attr("color", "#3b6ea5"))
 	case v.fwd[n]:
-		return append(a, attr("shape", "ellipse"), attr("fontsize", "10"))
+		return append(a, attr("shape", "ellipse"), attr("fontsize", "11"))
 	case leaf: // a constant of the backward pass
-		return append(a, attr("shape", "plaintext"), attr("fontsize", "10"))
+		return append(a, attr("shape", "plaintext"), attr("fontsize", "11"))
 	}
-	a = append(a, attr("shape", "ellipse"), attr("fontsize", "10"), attr("color", "#b04a4a"), attr("fontcolor", "#7a2020"))
+	a = append(a, attr("shape", "ellipse"), attr("fontsize", "11"), attr("color", "#b04a4a"), attr("fontcolor", "#7a2020"))
 	if isDeriv {
 		a = append(a, attr("style", "bold"))
 	}
