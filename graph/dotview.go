@@ -312,7 +312,7 @@ type picture struct {
 	reads        map[string][]string // a step's operation -> the parameters it reads
 	xRow, hRow   []string
 	oRow         []string
-	params       []string    // the parameters below the steps
+	params       []string    // the steps' parameters, drawn apart
 	invis        [][2]string // invisible edges that steer the layout
 }
 
@@ -506,8 +506,8 @@ func (p *picture) addNodes() {
 		}
 		if p.isParam[n] && p.keep == nil {
 			// Parameters are drawn once: the output layer's beside it,
-			// the steps' in a row below the inputs, where their edges rise
-			// into each step instead of crossing the other steps.
+			// with their edges; the steps' apart, in a row, without edges
+			// (the operations that read them name them, see addEdges).
 			if p.onlyOutput(n) {
 				key, cattrs = p.clusterFor("out", 0)
 			} else {
