@@ -43,7 +43,10 @@ type DOTOptions struct {
 // holding X_t (bottom), the step's operations and H_t (top), the hidden
 // state passed from step to step as bold edges entering the next step from
 // the left, and the parameters (W_xh, W_hh, b_h, W_hq, b_q) drawn once,
-// outside the clusters. Every edge carries the shape of the tensor it
+// outside the clusters: the output layer's with edges into it, the steps'
+// apart and named in the label of every operation that reads them (× W_hh,
+// + bias b_h), since edges from them into every step would cross the steps
+// between. Every edge carries the shape of the tensor it
 // transports. The output layer is what Unroll builds, one product over the
 // stacked hidden outputs of all steps; dashed O_t nodes above it name the
 // rows of O that belong to step t (they are views for the reader, not

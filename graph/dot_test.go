@@ -101,6 +101,12 @@ func parse(t *testing.T, dot []byte) *parsed {
 		if a["style"] == "invis" {
 			continue
 		}
+		// dir=back is drawn from head to tail: the view writes edges that
+		// enter a step from outside it that way, for the ranking.
+		if a["dir"] == "back" {
+			p.edges = append(p.edges, parsedEdge{unq(e.Dst), unq(e.Src), a})
+			continue
+		}
 		p.edges = append(p.edges, parsedEdge{unq(e.Src), unq(e.Dst), a})
 	}
 	return p
@@ -142,13 +148,17 @@ func forward(t *testing.T, kind string, steps int, opts graph.DOTOptions) *parse
 // TestDOTCountsPerStep pins what the forward view draws per time step.
 //
 // RNN, H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) in Gorgonia's ops (8
-// nodes and 12 edges per step):
+// nodes and 9 edges per step):
 //
 //	nodes: X_t, X_t × W_xh, H_{t-1} × W_hh, +, + bias, H_t (tanh), the
 //	       waypoint where H_{t-1} enters the step, and the view O_t.
-//	edges: X_t -> ×, W_xh -> ×, H_{t-1} -> waypoint, waypoint -> ×,
-//	       W_hh -> ×, the two products -> +, + -> + bias, b_h -> + bias,
-//	       + bias -> H_t, H_t -> stack rows, O -> O_t.
+//	edges: X_t -> ×, H_{t-1} -> waypoint, waypoint -> ×, the two
+//	       products -> +, + -> + bias, + bias -> H_t, H_t -> stack rows,
+//	       O -> O_t.
+//
+// The step's parameters have no edges into it: the operations that read
+// them name them in their labels (× W_xh, × W_hh, + bias b_h), and they
+// are drawn once, apart.
 //
 // Step 1 has no waypoint (H_0 is drawn inside the step it enters): one node
 // and one edge fewer. Once (11 nodes, 6 edges): W_xh, W_hh, b_h, H_0, the
@@ -156,9 +166,9 @@ func forward(t *testing.T, kind string, steps int, opts graph.DOTOptions) *parse
 // loss; edges stack -> ×, W_hq -> ×, × -> O, b_q -> O, O -> loss,
 // Y -> loss.
 //
-// MLP, H_t = tanh(X_t W_xh + b_h) (5 nodes, 7 edges per step): X_t, ×,
-// + bias, H_t, O_t; X_t -> ×, W_xh -> ×, × -> + bias, b_h -> + bias,
-// + bias -> H_t, H_t -> stack rows, O -> O_t. Once (9 nodes, 6 edges): the
+// MLP, H_t = tanh(X_t W_xh + b_h) (5 nodes, 5 edges per step): X_t, ×,
+// + bias, H_t, O_t; X_t -> ×, × -> + bias, + bias -> H_t,
+// H_t -> stack rows, O -> O_t. Once (9 nodes, 6 edges): the
 // RNN's without W_hh and H_0.
 //
 // Clusters: one per step, the output layer and the parameters.
@@ -169,8 +179,8 @@ func TestDOTCountsPerStep(t *testing.T) {
 		nodesOnce, edgesOnce       int
 		noWaypoint                 int // step 1 without waypoint: one node, one edge
 	}{
-		{"rnn", 8, 12, 11, 6, 1},
-		{"mlp", 5, 7, 9, 6, 0},
+		{"rnn", 8, 9, 11, 6, 1},
+		{"mlp", 5, 5, 9, 6, 0},
 	} {
 		for _, steps := range []int{2, 3, 5} {
 			p := forward(t, c.kind, steps, graph.DOTOptions{})
@@ -194,21 +204,23 @@ func TestDOTCountsPerStep(t *testing.T) {
 }
 
 // TestDOTSummaryCounts pins the summarised 35-step view: steps 1, 2, 34
-// and 35 drawn in full; steps 3..33 as one node for the computation, one
-// for the inputs and one for the outputs, with edges from the shared
-// parameters and X_3..X_33 into it, the state from H_2 into it and from it
-// into step 34, its hidden outputs into stack rows and O to O_3..O_33.
+// and 35 drawn in full; steps 3..33 as one node for the computation
+// (naming the parameters it reads), one for the inputs and one for the
+// outputs, with edges from X_3..X_33 into it, the state from H_2 into it
+// and from it into step 34, its hidden outputs into stack rows and O to
+// O_3..O_33.
 func TestDOTSummaryCounts(t *testing.T) {
 	for _, c := range []struct {
 		kind         string
 		nodes, edges int
 		midIn        []string
+		reads        string
 	}{
-		// 11 + 4*8 - 1 + 3 nodes; 6 + 4*12 - 1 + 7 edges (W_xh, W_hh,
-		// b_h, X, H_2 in; stack rows, O_t out): see TestDOTCountsPerStep.
-		{kind: "rnn", nodes: 45, edges: 60, midIn: []string{"W_xh", "W_hh", "b_h", "X_3..X_33", "H_2"}},
-		// 9 + 4*5 + 3 nodes; 6 + 4*7 + 5 edges
-		{kind: "mlp", nodes: 32, edges: 39, midIn: []string{"W_xh", "b_h", "X_3..X_33"}},
+		// 11 + 4*8 - 1 + 3 nodes; 6 + 4*9 - 1 + 4 edges (X, H_2 in;
+		// stack rows, O_t out): see TestDOTCountsPerStep.
+		{kind: "rnn", nodes: 45, edges: 45, midIn: []string{"X_3..X_33", "H_2"}, reads: "reading W_xh, W_hh, b_h"},
+		// 9 + 4*5 + 3 nodes; 6 + 4*5 + 3 edges
+		{kind: "mlp", nodes: 32, edges: 29, midIn: []string{"X_3..X_33"}, reads: "reading W_xh, b_h"},
 	} {
 		p := forward(t, c.kind, 35, graph.DOTOptions{Summarize: 2})
 		if len(p.nodes) != c.nodes || len(p.edges) != c.edges {
@@ -228,6 +240,9 @@ func TestDOTSummaryCounts(t *testing.T) {
 			if _, ok := p.edge(from, "steps_3..33"); !ok {
 				t.Errorf("%s: no edge %s -> steps_3..33", c.kind, from)
 			}
+		}
+		if l := p.nodes["steps_3..33"]["label"]; !strings.HasSuffix(l, "\n"+c.reads) {
+			t.Errorf("%s: the collapsed steps' node is labelled %q, want it to end with %q", c.kind, l, c.reads)
 		}
 		e, ok := p.edge("steps_3..33", stackID(t, p))
 		if !ok || !strings.Contains(e.attrs["label"], "H_3 … H_33") {
@@ -255,12 +270,14 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			t.Errorf("no node %s", id)
 		}
 	}
-	// Parameters are drawn once and feed every step.
+	// Parameters are drawn once. The output layer's feed it by an edge;
+	// the steps' have none (they would cross every step between): in each
+	// step the operations that read them name them.
 	for _, c := range []struct {
 		id    string
 		uses  int
 		shape string
-	}{{"W_xh", 3, "(28, 16)"}, {"W_hh", 3, "(16, 16)"}, {"b_h", 3, "(16)"}, {"W_hq", 1, "(16, 28)"}, {"b_q", 1, "(28)"}} {
+	}{{"W_xh", 0, ""}, {"W_hh", 0, ""}, {"b_h", 0, ""}, {"W_hq", 1, "(16, 28)"}, {"b_q", 1, "(28)"}} {
 		es := p.out(c.id)
 		if len(es) != c.uses {
 			t.Errorf("%s has %d uses, want %d", c.id, len(es), c.uses)
@@ -282,6 +299,17 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 		}
 		if p.inCluster(cl, "W_xh") {
 			t.Errorf("a parameter is inside %s", cl)
+		}
+		for _, label := range []string{"×\nW_xh", "×\nW_hh", "+ bias\nb_h"} {
+			found := 0
+			for id, a := range p.nodes {
+				if a["label"] == label && p.inCluster(cl, id) {
+					found++
+				}
+			}
+			if found != 1 {
+				t.Errorf("%s: %d operations labelled %q, want 1", cl, found, label)
+			}
 		}
 	}
 	for _, id := range []string{"W_xh", "W_hh", "b_h"} {
@@ -309,7 +337,7 @@ func TestDOTNamesShapesAndLayout(t *testing.T) {
 			t.Fatalf("%s does not enter step %d", prev, i)
 		}
 		es := p.out(w)
-		if len(es) != 1 || p.nodes[es[0].to]["label"] != "×" {
+		if len(es) != 1 || p.nodes[es[0].to]["label"] != "×\nW_hh" {
 			t.Errorf("the state entering step %d goes to %v", i, es)
 		}
 	}
@@ -408,7 +436,9 @@ func mustDOT(t *testing.T, kind string, steps int, opts graph.DOTOptions) []byte
 // graph's, less the edge from the constant 1 of tanh' = 1 - H⊙H (folded
 // into the label "1 - ·"), less one of the two operand edges of H⊙H (one
 // DOT edge per pair of nodes), plus the view's (waypoint -> product and
-// O -> O_t for the RNN, O -> O_t for the MLP).
+// O -> O_t for the RNN, O -> O_t for the MLP), less the edges from the
+// parameters into the step (forward and backward), which the view names in
+// its operations' labels instead (counted in the graph here as well).
 func TestDOTGradCountsPerStep(t *testing.T) {
 	for _, c := range []struct {
 		kind                 string
@@ -418,6 +448,7 @@ func TestDOTGradCountsPerStep(t *testing.T) {
 		for _, steps := range []int{3, 4, 5} {
 			u := unroll(t, c.kind, steps, true)
 			nodes, edges := graphSize(u)
+			edges -= paramEdges(u)
 			gn, ge = append(gn, nodes), append(ge, edges)
 			dot, err := graph.DOT(u, graph.DOTOptions{Grad: true})
 			if err != nil {
@@ -453,6 +484,25 @@ func TestDOTGradCountsPerStep(t *testing.T) {
 			t.Errorf("no backward cluster for step %d", i)
 		}
 	}
+}
+
+// paramEdges counts the operand edges of u's Gorgonia graph that come from
+// a parameter.
+func paramEdges(u *graph.Unrolled) int {
+	param := map[int64]bool{}
+	for _, p := range u.Params {
+		param[p.ID()] = true
+	}
+	n := 0
+	for _, x := range u.Graph.AllNodes() {
+		it := u.Graph.From(x.ID())
+		for it.Next() {
+			if param[it.Node().ID()] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // graphSize counts the nodes and operand edges of u's Gorgonia graph.
@@ -679,5 +729,73 @@ func TestLayoutKeepsStepsInOrder(t *testing.T) {
 					c.want[i-1], x[c.want[i-1]], c.want[i], x[c.want[i]])
 			}
 		}
+	}
+}
+
+// TestGradLayoutStepsOverSteps lays the -grad view out with graphviz, when
+// it is installed, and checks that the backward steps stand in the order
+// of the forward ones, each between the forward steps either side of its
+// own (issue 16: they ran off in a diagonal).
+func TestGradLayoutStepsOverSteps(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("graphviz's dot is not installed")
+	}
+	for _, c := range []struct {
+		steps int
+		opts  graph.DOTOptions
+		fwd   []string // the forward clusters, left to right
+		bwd   []string // their backward clusters
+	}{
+		{3, graph.DOTOptions{Grad: true}, []string{"cluster_step_1", "cluster_step_2", "cluster_step_3"},
+			[]string{"cluster_backward_1", "cluster_backward_2", "cluster_backward_3"}},
+		{35, graph.DOTOptions{Grad: true, Summarize: 1}, []string{"cluster_step_1", "cluster_steps_2..34", "cluster_step_35"},
+			[]string{"cluster_backward_1", "cluster_backward_2..34", "cluster_backward_35"}},
+	} {
+		dot := mustDOT(t, "rnn", c.steps, c.opts)
+		p := parse(t, dot)
+		cmd := exec.Command("dot", "-Tplain")
+		cmd.Stdin = bytes.NewReader(dot)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := map[string]float64{}
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) > 3 && f[0] == "node" {
+				x[unq(f[1])], _ = strconv.ParseFloat(f[2], 64)
+			}
+		}
+		// center is the mean x of the drawn nodes of a cluster.
+		center := func(cl string) float64 {
+			sum, n := 0.0, 0
+			for id := range p.nodes {
+				if p.inCluster(cl, id) {
+					sum += x[id]
+					n++
+				}
+			}
+			if n == 0 {
+				t.Fatalf("%d steps: no nodes in %s", c.steps, cl)
+			}
+			return sum / float64(n)
+		}
+		var fx, bx []float64
+		for i := range c.fwd {
+			fx, bx = append(fx, center(c.fwd[i])), append(bx, center(c.bwd[i]))
+		}
+		for i := range bx {
+			if i > 0 && bx[i-1] >= bx[i] {
+				t.Errorf("%d steps: %s (x=%.1f) is not left of %s (x=%.1f)", c.steps, c.bwd[i-1], bx[i-1], c.bwd[i], bx[i])
+			}
+			// Between the forward steps either side of its own: the
+			// backward clusters are wider than the forward ones, so
+			// their centres sit a little apart.
+			if i > 0 && bx[i] <= fx[i-1] || i+1 < len(fx) && bx[i] >= fx[i+1] {
+				t.Errorf("%d steps: %s (x=%.1f) is not between the forward steps beside %s (centres %.1f)",
+					c.steps, c.bwd[i], bx[i], c.fwd[i], fx)
+			}
+		}
+		t.Logf("%d steps: forward centers %.1f, backward centers %.1f", c.steps, fx, bx)
 	}
 }

@@ -277,6 +277,12 @@ type dotEdge struct {
 	srcs     []*G.Node // the tensors it carries (several when collapsed)
 	attrs    []string
 	noLabel  bool
+	// back: written as to -> from with dir=back. It is drawn the same,
+	// from -> to, but ranks from above to: for edges that enter a step
+	// from outside it, at the height of their source or lower. graphviz
+	// (2.43) fails on such edges written constraint=false between
+	// clusters ("trouble in init_rank").
+	back bool
 }
 
 type cluster struct {
@@ -303,9 +309,10 @@ type picture struct {
 	edges        []*dotEdge
 	edgeAt       map[[2]string]*dotEdge
 	waypoints    map[[2]string]string
+	reads        map[string][]string // a step's operation -> the parameters it reads
 	xRow, hRow   []string
 	oRow         []string
-	params       []string    // the parameters below the steps
+	params       []string    // the steps' parameters, drawn apart
 	invis        [][2]string // invisible edges that steer the layout
 }
 
@@ -314,7 +321,8 @@ type picture struct {
 func (v *viewer) render(opts DOTOptions, keep map[*G.Node]bool, focus *G.Node, title string) []byte {
 	p := &picture{viewer: v, opts: opts, keep: keep, focus: focus, lo: 0, hi: -1,
 		ids: map[*G.Node]string{}, used: map[string]bool{"_order": true, "_sink": true},
-		clusters: map[string]*cluster{}, edgeAt: map[[2]string]*dotEdge{}, waypoints: map[[2]string]string{}}
+		clusters: map[string]*cluster{}, edgeAt: map[[2]string]*dotEdge{}, waypoints: map[[2]string]string{},
+		reads: map[string][]string{}}
 	T, k := len(v.u.Hidden), opts.Summarize
 	if keep == nil && k > 0 && T >= 2*k+2 {
 		p.lo, p.hi = k+1, T-k
@@ -322,6 +330,7 @@ func (v *viewer) render(opts DOTOptions, keep map[*G.Node]bool, focus *G.Node, t
 	p.name()
 	p.addNodes()
 	p.addEdges()
+	p.labelReads()
 	p.addOutputViews()
 	if title == "" {
 		title = p.caption()
@@ -497,8 +506,8 @@ func (p *picture) addNodes() {
 		}
 		if p.isParam[n] && p.keep == nil {
 			// Parameters are drawn once: the output layer's beside it,
-			// the steps' in a row below the inputs, where their edges rise
-			// into each step instead of crossing the other steps.
+			// with their edges; the steps' apart, in a row, without edges
+			// (the operations that read them name them, see addEdges).
 			if p.onlyOutput(n) {
 				key, cattrs = p.clusterFor("out", 0)
 			} else {
@@ -557,6 +566,18 @@ func (p *picture) addEdges() {
 			if from == to {
 				continue
 			}
+			if p.readsParam(c, n) {
+				// A step's operation names the parameter it reads in its
+				// label instead of an edge from the parameter drawn once:
+				// such edges (three per step for an RNN, nine for a GRU)
+				// cross every step between. (Copies of the parameters in
+				// each step read well but make graphviz's ranking fail,
+				// "trouble in init_rank", on deep and gradient views.)
+				if !slices.Contains(p.reads[to], c.Name()) {
+					p.reads[to] = append(p.reads[to], c.Name())
+				}
+				continue
+			}
 			if !p.isStateEdge(c, n) {
 				p.edge(from, to, c, p.edgeAttrs(c, n), false)
 				continue
@@ -565,8 +586,21 @@ func (p *picture) addEdges() {
 			_, t := p.group(n)
 			// The waypoint is for the state that comes from the step
 			// before; an initial state is drawn in the step it enters.
-			if p.keep != nil || p.collapsed(t) || !p.inRow[c] || p.isState[c] {
+			if p.keep != nil || p.isState[c] {
 				p.edge(from, to, c, state, false)
+				continue
+			}
+			if p.collapsed(t) {
+				p.edge(from, to, c, state, false)
+				continue
+			}
+			if !p.inRow[c] {
+				// A state that crosses steps outside the row (a lower
+				// layer's H, an LSTM's C) ranks its consumer below itself,
+				// as within a step: the steps are ranked alike, side by
+				// side, and tied by their rows. Ranked forward, the chain
+				// would climb a step at a time, against the rows.
+				p.edge(from, to, c, state, false).back = true
 				continue
 			}
 			// The hidden state enters step t from the left at the height
@@ -582,7 +616,42 @@ func (p *picture) addEdges() {
 				p.hRow = append(p.hRow, w)
 			}
 			p.edge(from, w, c, append(state, attr("arrowhead", "none")), false)
-			p.edge(w, to, c, append(state, attr("constraint", "false")), true)
+			p.edge(w, to, c, state, true).back = true
+		}
+	}
+}
+
+// readsParam reports whether c is a parameter that operation n of a step
+// (forward or backward, collapsed or not) reads.
+func (p *picture) readsParam(c, n *G.Node) bool {
+	if !p.isParam[c] || p.keep != nil {
+		return false
+	}
+	kind, t := p.group(n)
+	return (kind == "f" || kind == "g") && t != 0
+}
+
+// labelReads adds to each operation of a step the parameters it reads.
+func (p *picture) labelReads() {
+	for _, c := range p.clusters {
+		for i, n := range c.nodes {
+			names := p.reads[n.id]
+			if len(names) == 0 {
+				continue
+			}
+			sep := "\n"
+			if n.id == p.midFwd || n.id == p.midGrad {
+				sep = "\nreading "
+			}
+			for j, a := range n.attrs {
+				if label, ok := strings.CutPrefix(a, "label="); ok {
+					l, err := strconv.Unquote(label)
+					if err != nil {
+						panic(fmt.Sprintf("graph: DOT: label %s: %v", label, err))
+					}
+					c.nodes[i].attrs[j] = attr("label", l+sep+strings.Join(names, ", "))
+				}
+			}
 		}
 	}
 }
@@ -629,7 +698,7 @@ func (p *picture) isStateEdge(c, n *G.Node) bool {
 	return ck == "f" && ct != nt
 }
 
-func (p *picture) edge(from, to string, src *G.Node, attrs []string, noLabel bool) {
+func (p *picture) edge(from, to string, src *G.Node, attrs []string, noLabel bool) *dotEdge {
 	key := [2]string{from, to}
 	e, ok := p.edgeAt[key]
 	if !ok {
@@ -640,6 +709,7 @@ func (p *picture) edge(from, to string, src *G.Node, attrs []string, noLabel boo
 	if !isIn(src, e.srcs) {
 		e.srcs = append(e.srcs, src)
 	}
+	return e
 }
 
 // addOutputViews draws O_t, the rows of O that belong to step t.
@@ -661,9 +731,9 @@ func (p *picture) addOutputViews() {
 		key, cattrs := p.clusterFor("f", t)
 		p.add(key, cattrs, dotNode{id: id, attrs: []string{attr("label", label), attr("shape", "box"),
 			attr("style", "dashed,rounded"), attr("color", "#3b6ea5")}})
-		p.edges = append(p.edges, &dotEdge{from: p.ids[o], to: id, attrs: []string{
+		p.edges = append(p.edges, &dotEdge{from: p.ids[o], to: id, back: true, attrs: []string{
 			attr("label", rows), attr("style", "dashed"), attr("color", "#9a9a9a"),
-			attr("fontcolor", "#555555"), attr("arrowhead", "none"), attr("constraint", "false")}})
+			attr("fontcolor", "#555555"), attr("arrowhead", "none")}})
 		p.invis = append(p.invis, [2]string{below, id})
 		p.oRow = append(p.oRow, id)
 	}
@@ -699,11 +769,13 @@ func (p *picture) write(title string) []byte {
 		// dot's crossing minimisation would shuffle the step clusters:
 		// keep the order of the breadth-first walk below.
 		attr("mclimit", "0.05"),
-		attr("fontname", "Helvetica"), attr("fontsize", "12")} {
+		attr("fontname", "Helvetica"), attr("fontsize", "13")} {
 		fmt.Fprintf(&b, "\t%s;\n", a)
 	}
-	b.WriteString("\tnode [fontname=\"Helvetica\", fontsize=\"11\"];\n")
-	b.WriteString("\tedge [fontname=\"Helvetica\", fontsize=\"9\"];\n")
+	// Sizes in points, 4/3 px each in an SVG shown at its natural size:
+	// the smallest, 11, sets digits and capitals about 10 px high.
+	b.WriteString("\tnode [fontname=\"Helvetica\", fontsize=\"12\"];\n")
+	b.WriteString("\tedge [fontname=\"Helvetica\", fontsize=\"11\"];\n")
 	if len(p.xRow)+len(p.hRow) > 1 {
 		// dot orders clusters by a breadth-first walk from the first
 		// source (and, in a second pass, from the first sink) and ignores
@@ -718,11 +790,20 @@ func (p *picture) write(title string) []byte {
 		// The sink is fed through O_t where a step has one: an edge to
 		// the sink from H_t as well as H_t -> O_t makes dot's ranking
 		// fail ("trouble in init_rank").
+		// The waypoints do not feed it: with the edges that leave them
+		// written backwards (dotEdge.back), that fails the same way.
 		above := map[string]string{}
 		for _, e := range p.invis {
 			above[e[0]] = e[1]
 		}
+		waypoint := map[string]bool{}
+		for _, w := range p.waypoints {
+			waypoint[w] = true
+		}
 		for _, id := range p.hRow {
+			if waypoint[id] {
+				continue
+			}
 			if o, ok := above[id]; ok {
 				id = o
 			}
@@ -777,6 +858,17 @@ func (p *picture) write(title string) []byte {
 		if !e.noLabel && !hasAttr(attrs, "label") && len(e.srcs) > 0 {
 			attrs = append(attrs, attr("label", edgeLabel(e.srcs)))
 		}
+		if e.back {
+			back := []string{attr("dir", "back")}
+			for _, a := range attrs {
+				if v, ok := strings.CutPrefix(a, "arrowhead="); ok {
+					a = "arrowtail=" + v
+				}
+				back = append(back, a)
+			}
+			fmt.Fprintf(&b, "\t%s -> %s [%s];\n", quote(e.to), quote(e.from), strings.Join(back, ", "))
+			continue
+		}
 		fmt.Fprintf(&b, "\t%s -> %s [%s];\n", quote(e.from), quote(e.to), strings.Join(attrs, ", "))
 	}
 	for _, e := range p.invis {
@@ -805,11 +897,11 @@ func (v *viewer) nodeAttrs(n *G.Node) []string {
 	case v.fwd[n] && (isIn(n, v.u.Hidden) || n == v.u.Logits):
 		return append(a, attr("shape", "box"), attr("style", "filled,rounded,bold"), attr("fillcolor", "#cfe0f3"), attr("color", "#3b6ea5"))
 	case v.fwd[n]:
-		return append(a, attr("shape", "ellipse"), attr("fontsize", "10"))
+		return append(a, attr("shape", "ellipse"), attr("fontsize", "11"))
 	case leaf: // a constant of the backward pass
-		return append(a, attr("shape", "plaintext"), attr("fontsize", "9"))
+		return append(a, attr("shape", "plaintext"), attr("fontsize", "11"))
 	}
-	a = append(a, attr("shape", "ellipse"), attr("fontsize", "9"), attr("color", "#b04a4a"), attr("fontcolor", "#7a2020"))
+	a = append(a, attr("shape", "ellipse"), attr("fontsize", "11"), attr("color", "#b04a4a"), attr("fontcolor", "#7a2020"))
 	if isDeriv {
 		a = append(a, attr("style", "bold"))
 	}

@@ -105,7 +105,8 @@ PY
 fi
 done_step
 
-# 4. Execute every notebook headless, then export the result to HTML.
+# 4. Execute every notebook headless, export the result to HTML, and check
+#    that its text quotes only figures its outputs contain.
 # Notebooks read The Time Machine from UNROLL_TIMEMACHINE; CI's copy sits
 # beside the clone.
 book="$root/../shared/data/timemachine.txt"
@@ -146,6 +147,10 @@ li["pygments_lexer"], li["codemirror_mode"] = "go", "go"
 json.dump(nb, open(sys.argv[1], "w"), indent=1, ensure_ascii=False)
 PY
   jupyter nbconvert --to html --output-dir "$out" --output "$name" "$out/$name.ipynb"
+  # The prose may quote no figure that the run did not print
+  # (internal/nbcheck says what counts, and how to mark a number that is
+  # not a result).
+  (cd "$root" && go run ./internal/nbcheck/nbcheck "$out/$name.ipynb") || die "$name.ipynb: its text quotes figures the run did not produce (above)"
   done_step
 done
 say "all done in $((SECONDS - t_all)) s"

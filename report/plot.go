@@ -3,7 +3,6 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // PlotFormats are the file extensions Plot can write.
@@ -97,16 +95,20 @@ func Draw(w io.Writer, format, title string, history []train.EpochStats) error {
 	p.Title.Text = title
 	p.X.Label.Text = "epoch"
 	p.Y.Label.Text = "perplexity"
-	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
+	legend := plot.NewLegend()
+	entries := 0
 
 	var trainXY, valXY plotter.XYs
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range history {
 		if finite(s.Perplexity) {
 			trainXY = append(trainXY, plotter.XY{X: float64(s.Epoch), Y: s.Perplexity})
+			lo, hi = math.Min(lo, s.Perplexity), math.Max(hi, s.Perplexity)
 		}
 		if s.ValPerplexity > 0 && finite(s.ValPerplexity) {
 			valXY = append(valXY, plotter.XY{X: float64(s.Epoch), Y: s.ValPerplexity})
+			lo, hi = math.Min(lo, s.ValPerplexity), math.Max(hi, s.ValPerplexity)
 		}
 	}
 	if len(trainXY) > 0 {
@@ -114,24 +116,28 @@ func Draw(w io.Writer, format, title string, history []train.EpochStats) error {
 		if err != nil {
 			return fmt.Errorf("report: plot: %w", err)
 		}
-		l.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255} // matplotlib's first colour, as in the book
+		l.Color = palette[0] // matplotlib's first colour, as in the book
 		l.Width = vg.Points(1.5)
 		p.Add(l)
-		p.Legend.Add("train", l)
+		legend.Add("train", l)
+		entries++
 	}
 	if len(valXY) > 0 {
 		l, pts, err := plotter.NewLinePoints(valXY)
 		if err != nil {
 			return fmt.Errorf("report: plot: %w", err)
 		}
-		orange := color.RGBA{R: 255, G: 127, B: 14, A: 255}
+		orange := palette[1]
 		l.Color, l.Dashes, l.Width = orange, []vg.Length{vg.Points(4), vg.Points(2)}, vg.Points(1.5)
 		pts.Color, pts.Shape, pts.Radius = orange, draw.CircleGlyph{}, vg.Points(2)
 		p.Add(l, pts)
-		p.Legend.Add("validation", l, pts)
+		legend.Add("validation", l, pts)
+		entries++
 	}
 	// Start the axes at epoch 1 and perplexity 1 (a perfect model), as the
-	// book's figure starts near its data.
+	// book's figure starts near its data. Perplexity falling by a factor of
+	// 5 or more (from |V| towards 1) is drawn on a log scale, where the
+	// late epochs do not flatten into the axis.
 	p.X.Min = 1
 	p.Y.Min = 1
 	if p.X.Max < 2 {
@@ -139,22 +145,13 @@ func Draw(w io.Writer, format, title string, history []train.EpochStats) error {
 	}
 	p.X.Tick.Marker = labelledTicks{}
 	p.Y.Tick.Marker = labelledTicks{}
-	var wt io.WriterTo
-	if format == "png" {
-		// 150 dpi: sharper than gonum/plot's default 96 on a screen.
-		c := vgimg.NewWith(vgimg.UseWH(6*vg.Inch, 4*vg.Inch), vgimg.UseDPI(150))
-		p.Draw(draw.New(c))
-		wt = vgimg.PngCanvas{Canvas: c}
-	} else {
-		var err error
-		if wt, err = p.WriterTo(6*vg.Inch, 4*vg.Inch, format); err != nil {
-			return fmt.Errorf("report: plot: %w", err)
-		}
+	if lo > 0 && hi >= 5*lo {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = logTicks{}
+		p.Y.Min, p.Y.Max = math.Min(1, below125(lo)), above125(hi)
+		p.Y.Label.Text += " (log scale)"
 	}
-	if _, err := wt.WriteTo(w); err != nil {
-		return fmt.Errorf("report: plot: %w", err)
-	}
-	return nil
+	return drawBeside(w, format, p, legend, entries, 6*vg.Inch, 4*vg.Inch)
 }
 
 // labelledTicks puts 4 to 10 ticks at round values (1, 2 or 5 times a power

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,34 @@ func TestPicture(t *testing.T) {
 		magic := map[string]string{"svg": "<svg", "png": "\x89PNG"}[format]
 		if !bytes.Contains(data[:min(len(data), 512)], []byte(magic)) {
 			t.Errorf("%s: not a %s file", path, format)
+		}
+	}
+}
+
+// TestDeepViewsRender lays out with graphviz, when it is installed, the
+// views that made dot fail with "trouble in init_rank" (issue 16): a state
+// that crosses steps outside the row of hidden states (a lower layer's H_t,
+// an LSTM's C_t) used to rank each step above the one before, against the
+// rows. The -grad view of the 2-layer GRU takes dot tens of seconds on a
+// busy 2-core machine: it is skipped under -short.
+func TestDeepViewsRender(t *testing.T) {
+	if _, err := exec.LookPath("dot"); err != nil {
+		t.Skip("graphviz's dot is not installed")
+	}
+	for _, args := range [][]string{
+		{"-model", "gru", "-layers", "2", "-steps", "35"},
+		{"-model", "gru", "-layers", "2", "-steps", "35", "-grad"},
+		{"-model", "lstm", "-steps", "6", "-summarize", "0"},
+		{"-model", "rnn", "-layers", "2", "-steps", "6", "-summarize", "0"},
+		{"-model", "lstm", "-layers", "2", "-steps", "35", "-summarize", "1"},
+	} {
+		if testing.Short() && slices.Contains(args, "-grad") {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), "g.svg")
+		args := append(args, "-hiddens", "8", "-format", "svg", "-o", path)
+		if code, _, errs := runArgs(t, args...); code != cli.ExitOK {
+			t.Errorf("graph %s: exit %d: %s", strings.Join(args, " "), code, errs)
 		}
 	}
 }
