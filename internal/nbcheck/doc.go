@@ -25,7 +25,7 @@
 //
 // Numbers that are not results (section numbers of the book, years of
 // papers, constants) are allowed cell by cell with an HTML comment that
-// lists them, which Markdown does not show; words in it are comments, only
+// lists them, which markdown does not show; words in it are comments, only
 // its numbers count:
 //
 //	<!-- nbcheck: sections 9.1 and 9.2, the MGU paper of 2016 -->
