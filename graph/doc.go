@@ -6,9 +6,9 @@
 // A Cell is one time step written as the book writes it, like PyTorch's
 // nn.RNNCell(input, hx): it maps X_t (batch, inputs) and the previous state
 // to H_t and the next state, with Expr (G.Mul, G.Add, G.HadamardProd,
-// G.Tanh, G.Sigmoid, G.Rectify and AddBias). Package models holds the
-// book's cells and composes any cell into a Model: layers, stacks,
-// bidirectional layers and the output layer. Unroll feeds the token ids as
+// G.Rectify, and this package's Tanh, Sigmoid and AddBias). Package
+// models holds the book's cells and composes any cell into a Model:
+// layers, stacks, bidirectional layers and the output layer. Unroll feeds the token ids as
 // one-hot rows X_1..X_T, runs Model.Forward from the initial state, stacks
 // the hidden outputs of all steps, applies Model.Output and, for training,
 // the mean softmax cross-entropy and its symbolic gradients:
@@ -25,8 +25,10 @@
 // gets wrong, each with its own finite-difference test: a numerically
 // stable softmax cross-entropy (Gorgonia's SoftMax returns NaN for float32
 // logits near 88), StackRows (the gradient of G.Concat on axis 0 is wrong
-// past about 256 rows) and AddBias (G.BroadcastAdd materialises the
-// repeated bias on every step). They keep their output buffers from one
+// past about 256 rows), AddBias (G.BroadcastAdd materialises the
+// repeated bias on every step), and Sigmoid and Tanh (Gorgonia's work one
+// float64 element at a time and build their gradients from several
+// nodes). They keep their output buffers from one
 // run to the next, and Run rewinds the machine instead of Reset, which
 // would drop every register's buffer.
 //

@@ -16,9 +16,11 @@ import (
 //	...
 //	return Hn, G.Nodes{Hn}, e.Err()
 //
-// Every operation is Gorgonia's (G.Mul, G.Add, G.HadamardProd, G.Tanh,
-// G.Sigmoid, G.Rectify) except AddBias, this package's row-bias add, so
-// G.Grad derives the backward pass of anything written with it.
+// Every operation is a Gorgonia op with its own symbolic derivative, so
+// G.Grad derives the backward pass of anything written with it: Gorgonia's
+// G.Mul, G.Add, G.Sub, G.HadamardProd and G.Rectify, and this package's
+// AddBias (a row-bias add), Sigmoid and Tanh (Gorgonia's are correct but
+// slow; see Sigmoid).
 type Expr struct{ err error }
 
 // Err returns the first error of the expression, naming the operation.
@@ -74,14 +76,15 @@ func (e *Expr) OneMinus(x *G.Node) *G.Node {
 	}, x)
 }
 
-// Tanh is tanh(x), elementwise (G.Tanh).
+// Tanh is tanh(x), elementwise (this package's Tanh).
 func (e *Expr) Tanh(x *G.Node) *G.Node {
-	return e.do("Tanh", func() (*G.Node, error) { return G.Tanh(x) }, x)
+	return e.do("Tanh", func() (*G.Node, error) { return Tanh(x) }, x)
 }
 
-// Sigmoid is the logistic function 1/(1+exp(-x)), elementwise (G.Sigmoid).
+// Sigmoid is the logistic function 1/(1+exp(-x)), elementwise (this
+// package's Sigmoid).
 func (e *Expr) Sigmoid(x *G.Node) *G.Node {
-	return e.do("Sigmoid", func() (*G.Node, error) { return G.Sigmoid(x) }, x)
+	return e.do("Sigmoid", func() (*G.Node, error) { return Sigmoid(x) }, x)
 }
 
 // ReLU is max(x, 0), elementwise (G.Rectify).
