@@ -8,9 +8,9 @@
 // to H_t and the next state, with Expr (G.Mul, G.Add, G.HadamardProd,
 // G.Rectify, and this package's Tanh, Sigmoid and AddBias). Package
 // models holds the book's cells and composes any cell into a Model:
-// layers, stacks, bidirectional layers and the output layer. Unroll feeds the token ids as
-// one-hot rows X_1..X_T, runs Model.Forward from the initial state, stacks
-// the hidden outputs of all steps, applies Model.Output and, for training,
+// layers, stacks, bidirectional layers and the output layer. Unroll feeds
+// the token ids as one-hot rows X_1..X_T, runs Model.Forward from the
+// initial state, stacks the hidden outputs of all steps, applies Model.Output and, for training,
 // the mean softmax cross-entropy and its symbolic gradients:
 //
 //	u, err := graph.Unroll(lm, graph.Config{BatchSize: 32, NumSteps: 35, Loss: true})
@@ -28,9 +28,9 @@
 // past about 256 rows), AddBias (G.BroadcastAdd materialises the
 // repeated bias on every step), and Sigmoid and Tanh (Gorgonia's work one
 // float64 element at a time and build their gradients from several
-// nodes). They keep their output buffers from one
-// run to the next, and Run rewinds the machine instead of Reset, which
-// would drop every register's buffer.
+// nodes). They keep their output buffers from one run to the next, and
+// Run rewinds the machine instead of Reset, which would drop every
+// register's buffer.
 //
 // NewRunner compiles long sequences in chunks (Chunked): Gorgonia's
 // compile time grows with the square of a graph's nodes, a chunk's does

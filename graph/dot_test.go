@@ -433,9 +433,8 @@ func mustDOT(t *testing.T, kind string, steps int, opts graph.DOTOptions) []byte
 // and the backward ops G.Grad derives for them (counted here), and the
 // view draws every one of them, plus its own per-step nodes (the waypoint
 // of the entering state and O_t for the RNN, O_t for the MLP). Edges: the
-// graph's, less the edge from the constant 1 of tanh' = 1 - H⊙H (folded
-// into the label "1 - ·"), less one of the two operand edges of H⊙H (one
-// DOT edge per pair of nodes), plus the view's (waypoint -> product and
+// graph's (tanh's gradient is one op, TanhGrad, reading H_t and the
+// incoming gradient), plus the view's (waypoint -> product and
 // O -> O_t for the RNN, O -> O_t for the MLP), less the edges from the
 // parameters into the step (forward and backward), which the view names in
 // its operations' labels instead (counted in the graph here as well).
@@ -460,7 +459,7 @@ func TestDOTGradCountsPerStep(t *testing.T) {
 		}
 		for i := 1; i < len(n); i++ {
 			wantN := gn[i] - gn[i-1] + c.viewNodes
-			wantE := ge[i] - ge[i-1] - 1 - 1 + c.viewEdges
+			wantE := ge[i] - ge[i-1] + c.viewEdges
 			if n[i]-n[i-1] != wantN || e[i]-e[i-1] != wantE {
 				t.Errorf("%s: a step adds %d nodes and %d edges, want %d and %d (the graph adds %d and %d)",
 					c.kind, n[i]-n[i-1], e[i]-e[i-1], wantN, wantE, gn[i]-gn[i-1], ge[i]-ge[i-1])
