@@ -16,10 +16,11 @@ import (
 // cell, so they are this package's own ops rather than G.Sigmoid and
 // G.Tanh, for speed only: Gorgonia computes them one element at a time in
 // float64 through a function value, allocates a new output every run, and
-// builds their gradients from four to six further elementwise nodes. These
-// write into a buffer kept from run to run, in blocks over the cores, and
-// their gradient is one op: g * y * (1 - y) for the sigmoid and
-// g * (1 - y^2) for tanh, from the output y. float64 uses the math
+// builds their derivatives from three to five further elementwise nodes.
+// These write into a buffer kept from run to run, in blocks over the
+// cores, and their derivative is one op from the output y: y(1 - y) for
+// the sigmoid, 1 - y² for tanh (the chain rule's product with the incoming
+// gradient is Gorgonia's HadamardProd). float64 uses the math
 // package's exp and tanh; float32 uses the polynomial approximations of
 // Cephes' expf and tanhf (within 2 ulp of the float64 result over the
 // range, TestActFloat32).
@@ -65,10 +66,16 @@ func (actOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 }
 func (actOp) DiffWRT(int) []bool { return []bool{true} }
 
-// SymDiff returns g * f'(x), written from the output y = f(x).
+// SymDiff returns g ⊙ f'(x): f'(x) from the output y = f(x) by this
+// package's derivative op (y(1 - y) for the sigmoid, 1 - y² for tanh),
+// and the chain rule's product by Gorgonia's HadamardProd.
 func (o actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	d, err := G.ApplyOp(actGradOp{opBase{o.kind.String() + "Grad"}, o.kind, new(outBuf)}, output, grad)
-	return G.Nodes{d}, err
+	d, err := G.ApplyOp(actDerivOp{opBase{o.kind.String() + "Deriv"}, o.kind, new(outBuf)}, output)
+	if err != nil {
+		return nil, err
+	}
+	h, err := G.HadamardProd(grad, d)
+	return G.Nodes{h}, err
 }
 
 func (o actOp) Do(vals ...G.Value) (G.Value, error) {
@@ -88,56 +95,50 @@ func (o actOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// actGradOp computes g * f'(x) from y = f(x) and g.
-type actGradOp struct {
+// actDerivOp computes f'(x) from y = f(x): y(1 - y) for the sigmoid,
+// 1 - y² for tanh. It is only used inside gradients.
+type actDerivOp struct {
 	opBase
 	kind actKind
 	out  *outBuf
 }
 
-func (actGradOp) Arity() int { return 2 }
-func (actGradOp) Type() hm.Type {
+func (actDerivOp) Arity() int { return 1 }
+func (actDerivOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
-	return hm.NewFnType(a, a, a)
+	return hm.NewFnType(a, a)
 }
-func (actGradOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+func (actDerivOp) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
 	return in[0].(tensor.Shape).Clone(), nil
 }
 
-func (o actGradOp) Do(vals ...G.Value) (G.Value, error) {
+func (o actDerivOp) Do(vals ...G.Value) (G.Value, error) {
 	y, err := dense(o.name, vals[0])
 	if err != nil {
 		return nil, err
-	}
-	g, err := dense(o.name, vals[1])
-	if err != nil {
-		return nil, err
-	}
-	if !g.Shape().Eq(y.Shape()) {
-		return nil, fmt.Errorf("graph: %s: gradient shape %v, output %v", o.name, g.Shape(), y.Shape())
 	}
 	out := o.out.get(y.Dtype(), y.Shape()...)
 	par.Range(y.DataSize(), minParElems, func(_, lo, hi int) {
 		switch yd := y.Data().(type) {
 		case []float32:
-			actGrad(o.kind, out.Float32s()[lo:hi], yd[lo:hi], g.Float32s()[lo:hi])
+			actDeriv(o.kind, out.Float32s()[lo:hi], yd[lo:hi])
 		case []float64:
-			actGrad(o.kind, out.Float64s()[lo:hi], yd[lo:hi], g.Float64s()[lo:hi])
+			actDeriv(o.kind, out.Float64s()[lo:hi], yd[lo:hi])
 		}
 	})
 	return out, nil
 }
 
-func actGrad[T float32 | float64](k actKind, dst, y, g []T) {
-	g, dst = g[:len(y)], dst[:len(y)]
+func actDeriv[T float32 | float64](k actKind, dst, y []T) {
+	dst = dst[:len(y)]
 	if k == sigmoidAct {
 		for i, v := range y {
-			dst[i] = g[i] * v * (1 - v)
+			dst[i] = v * (1 - v)
 		}
 		return
 	}
 	for i, v := range y {
-		dst[i] = g[i] * (1 - v*v)
+		dst[i] = 1 - v*v
 	}
 }
 

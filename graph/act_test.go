@@ -76,35 +76,34 @@ func TestActFloat32(t *testing.T) {
 	}
 }
 
-// One op in the forward graph, one in the gradient, whatever the dtype.
-func TestActGradientIsOneOp(t *testing.T) {
-	g := G.NewGraph()
-	x := G.NewMatrix(g, tensor.Float32, G.WithShape(2, 3), G.WithName("x"))
-	y, err := Sigmoid(x)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := G.Sum(y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := g.AllNodes().Len()
-	if _, err := G.Grad(s, x); err != nil {
-		t.Fatal(err)
-	}
-	// G.Grad adds the cost's unit gradient, Sum's gradient (a broadcast
-	// of it: two nodes) and SigmoidGrad.
-	var names []string
-	for _, n := range g.AllNodes()[before:] {
-		names = append(names, n.Op().String())
-	}
-	n := 0
-	for _, nm := range names {
-		if nm == "SigmoidGrad" {
-			n++
+// The derivative is one op of this package and the chain rule's product
+// Gorgonia's HadamardProd.
+func TestActDerivativeIsOneOp(t *testing.T) {
+	for _, f := range []func(*G.Node) (*G.Node, error){Sigmoid, Tanh} {
+		g := G.NewGraph()
+		x := G.NewMatrix(g, tensor.Float32, G.WithShape(2, 3), G.WithName("x"))
+		y, err := f(x)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if n != 1 {
-		t.Errorf("gradient nodes %v: want exactly one SigmoidGrad", names)
+		s, err := G.Sum(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := g.AllNodes().Len()
+		if _, err := G.Grad(s, x); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		derivs := 0
+		for _, n := range g.AllNodes()[before:] {
+			names = append(names, n.Op().String())
+			if n.Op().String() == y.Op().String()+"Deriv" {
+				derivs++
+			}
+		}
+		if derivs != 1 {
+			t.Errorf("%s: gradient nodes %v: want exactly one %sDeriv", y.Op(), names, y.Op())
+		}
 	}
 }

@@ -853,19 +853,8 @@ func (p *picture) write(title string) []byte {
 		}
 		b.WriteString(" }\n")
 	}
-	inCluster := map[string]string{}
-	for key, c := range p.clusters {
-		for _, n := range c.nodes {
-			inCluster[n.id] = key
-		}
-	}
 	for _, e := range p.edges {
 		attrs := e.attrs
-		// weightSteps: a forward step's edges into its own backward step
-		// pull the backward pass over the forward one.
-		if f := strings.TrimPrefix(strings.TrimPrefix(inCluster[e.from], "cluster_steps"), "cluster_step"); f != inCluster[e.from] && inCluster[e.to] == "cluster_backward"+f && !hasAttr(attrs, "weight") {
-			attrs = append(attrs, attr("weight", "1"))
-		}
 		if !e.noLabel && !hasAttr(attrs, "label") && len(e.srcs) > 0 {
 			attrs = append(attrs, attr("label", edgeLabel(e.srcs)))
 		}
@@ -1059,10 +1048,10 @@ func opLabel(op G.Op) string {
 		return "tanh"
 	case s == "Sigmoid":
 		return "σ"
-	case s == "TanhGrad":
-		return "∂ tanh"
-	case s == "SigmoidGrad":
-		return "∂ σ"
+	case s == "TanhDeriv":
+		return "tanh′: 1 - y²"
+	case s == "SigmoidDeriv":
+		return "σ′: y(1 - y)"
 	case s == "A × B":
 		return "×"
 	}
