@@ -24,6 +24,7 @@ var notGo = map[string]string{
 	"NumPy":             "the library",
 	"OpenBLAS":          "the BLAS library",
 	"GoMLX":             "the Go ML framework",
+	"Cephes":            "the C math library whose expf and tanhf graph/act.go follows",
 	"GitHub":            "the site",
 	"TeX":               "the typesetting system",
 	"LaTeX":             "the typesetting system",
