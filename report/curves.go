@@ -98,17 +98,21 @@ func DrawCurves(w io.Writer, format, title, xlabel, ylabel string, curves []Curv
 // dashes tell curves apart without colour: solid, then three patterns.
 var dashes = [][]vg.Length{nil, {vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(3), vg.Points(2), vg.Points(3)}}
 
+// newCanvas is a width x height canvas for format: a 150 dpi PNG, or
+// gonum's SVG, PDF and EPS.
+func newCanvas(format string, width, height vg.Length) (vg.CanvasWriterTo, error) {
+	if format == "png" {
+		return vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(150))}, nil
+	}
+	return draw.NewFormattedCanvas(width, height, format)
+}
+
 // drawBeside draws p with its legend to the right of the axes (none if the
 // legend is empty) on a width x height canvas of format and writes it.
 func drawBeside(w io.Writer, format string, p *plot.Plot, legend plot.Legend, entries int, width, height vg.Length) error {
-	var cw vg.CanvasWriterTo
-	if format == "png" {
-		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(150))}
-	} else {
-		var err error
-		if cw, err = draw.NewFormattedCanvas(width, height, format); err != nil {
-			return fmt.Errorf("report: plot: %w", err)
-		}
+	cw, err := newCanvas(format, width, height)
+	if err != nil {
+		return fmt.Errorf("report: plot: %w", err)
 	}
 	dc := draw.New(cw)
 	legendWidth := vg.Length(0)

@@ -11,7 +11,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // FlowCurve is one line of a gradient-flow figure: a norm per time step.
@@ -78,15 +77,9 @@ func DrawFlow(w io.Writer, format, title, ylabel string, curves []FlowCurve) err
 	p.Y.Tick.Marker = decadeTicks{}
 	legendH := vg.Length(entries)*leg.TextStyle.Font.Size*1.35 + vg.Points(8)
 	width, height := 7*vg.Inch, 4.5*vg.Inch+legendH
-	var cw vg.CanvasWriterTo
-	if format == "png" {
-		// 150 dpi, as Draw.
-		cw = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(width, height), vgimg.UseDPI(150))}
-	} else {
-		var err error
-		if cw, err = draw.NewFormattedCanvas(width, height, format); err != nil {
-			return fmt.Errorf("report: flow plot: %w", err)
-		}
+	cw, err := newCanvas(format, width, height)
+	if err != nil {
+		return fmt.Errorf("report: flow plot: %w", err)
 	}
 	dc := draw.New(cw)
 	p.Draw(draw.Crop(dc, 0, 0, legendH, 0))
