@@ -10,13 +10,12 @@ import (
 )
 
 // DefaultChunkSteps is the longest sequence NewRunner unrolls into one
-// graph when Config.ChunkSteps is 0. Gorgonia's compiler takes time that
-// grows with the square of a graph's nodes (its code generator scans every
-// register allocated so far for each operand), so a graph of thousands of
-// steps would take minutes to compile; chunks of this length compile in
-// tens of milliseconds at the book's sizes. The book's num_steps, 35, fits
-// in one chunk.
-const DefaultChunkSteps = 64
+// graph when Config.ChunkSteps is 0: the book's num_steps, 35. Gorgonia's
+// compiler takes time that grows with the square of a graph's nodes (its
+// code generator scans every register allocated so far for each operand),
+// so a graph of thousands of steps would take minutes to compile; a chunk
+// of 35 steps compiles in about 10 ms at the book's sizes.
+const DefaultChunkSteps = 35
 
 // Runner runs the training or evaluation graph of one minibatch: an
 // *Unrolled (the whole sequence in one graph) or a *Chunked (a long
@@ -115,8 +114,12 @@ func NewChunked(m Model, cfg Config, chunk int) (*Chunked, error) {
 	if !cfg.Loss || cfg.Extend != nil {
 		return nil, errors.New("graph: NewChunked: a chunked graph needs Loss and no Extend")
 	}
-	chunk = min(chunk, cfg.NumSteps)
-	c := &Chunked{Config: cfg, ChunkSteps: chunk, n: (cfg.NumSteps + chunk - 1) / chunk}
+	// As many chunks as chunk steps need, all of one length but a shorter
+	// last one: 140 steps in chunks of at most 35 are 4 of 35, and 100 are
+	// 34, 34 and 32, not 35, 35 and 30.
+	n := (cfg.NumSteps + chunk - 1) / chunk
+	chunk = (cfg.NumSteps + n - 1) / n
+	c := &Chunked{Config: cfg, ChunkSteps: chunk, n: n}
 	tokens := cfg.NumSteps * cfg.BatchSize
 	part := func(steps int, role chunkRole) (*Unrolled, error) {
 		pc := cfg

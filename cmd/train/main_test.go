@@ -106,9 +106,10 @@ func TestLongStepsTrainInChunks(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	// DefaultChunkSteps is 64: 3000 = 46*64 + 56, so three graphs (a
-	// forward-only chunk, a full chunk and the last one).
-	if want := "graph: 3000 steps in chunks of 64 (3 graphs, "; !strings.Contains(out, want) {
+	// DefaultChunkSteps is 35: 3000 steps are 86 chunks, 85 of 35 and one
+	// of 25, so three graphs (a forward-only chunk, a full chunk and the
+	// last one).
+	if want := "graph: 3000 steps in chunks of 35 (3 graphs, "; !strings.Contains(out, want) {
 		t.Errorf("output lacks %q:\n%s", want, out)
 	}
 }
