@@ -68,21 +68,3 @@ func threadCPU() float64 {
 	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 3 /* CLOCK_THREAD_CPUTIME_ID */, uintptr(unsafe.Pointer(&ts)), 0)
 	return float64(ts.Sec) + float64(ts.Nsec)*1e-9
 }
-
-// BenchmarkTanh32 times the SIMD tanh on one step's hidden state (32x512).
-func BenchmarkTanh32(b *testing.B) {
-	if Tanh32 == nil {
-		b.Skip("no SIMD tanh in this build")
-	}
-	x := make([]float32, 32*512)
-	for i := range x {
-		x[i] = float32(i%200-100) * 0.03
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	t0 := threadCPU()
-	for i := 0; i < b.N; i++ {
-		Tanh32(x)
-	}
-	b.ReportMetric((threadCPU()-t0)/float64(b.N*len(x))*1e9, "cpu-ns/elem")
-}

@@ -3,7 +3,6 @@
 package blas
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -94,71 +93,4 @@ func TestAxpySameAsGo(t *testing.T) {
 			}
 		}
 	}
-}
-
-// TestRunParts: a product cut into column blocks and run by RunParts (the
-// caller and the pool's threads, several goroutines at once) gives the
-// bits of the same blocks run one after the other, every time, in float32
-// and float64; parts of several calls run them in order (the second call
-// adds onto the first, beta = 1).
-func TestRunParts(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	const m, n, k = 32, 512, 512
-	a32, b32 := make([]float32, m*k), make([]float32, k*n)
-	a64, b64 := make([]float64, m*k), make([]float64, k*n)
-	for i := range a32 {
-		a64[i] = r.NormFloat64()
-		a32[i] = float32(a64[i])
-	}
-	for i := range b32 {
-		b64[i] = r.NormFloat64()
-		b32[i] = float32(b64[i])
-	}
-	// calls cuts c = a b + a b into parts column blocks of two calls each.
-	calls := func(parts int, c32 []float32, c64 []float64) []Call {
-		var cs []Call
-		for p := 0; p < parts; p++ {
-			j0, j1 := n*p/parts, n*(p+1)/parts
-			for _, beta := range []float64{0, 1} {
-				c := Call{M: m, N: j1 - j0, K: k, LDA: k, LDB: n, LDC: n, Beta: beta}
-				if c32 != nil {
-					c.A32, c.B32, c.C32 = a32, b32[j0:], c32[j0:]
-				} else {
-					c.A64, c.B64, c.C64 = a64, b64[j0:], c64[j0:]
-				}
-				cs = append(cs, c)
-			}
-		}
-		return cs
-	}
-	for _, parts := range []int{2, 3, 8} {
-		want32, want64 := make([]float32, m*n), make([]float64, m*n)
-		for _, c := range calls(parts, want32, nil) {
-			c.Run()
-		}
-		for _, c := range calls(parts, nil, want64) {
-			c.Run()
-		}
-		done := make(chan error)
-		for g := 0; g < 4; g++ {
-			go func() {
-				for rep := 0; rep < 50; rep++ {
-					c32, c64 := make([]float32, m*n), make([]float64, m*n)
-					RunParts(calls(parts, c32, nil), 2)
-					RunParts(calls(parts, nil, c64), 2)
-					if !slices.Equal(c32, want32) || !slices.Equal(c64, want64) {
-						done <- fmt.Errorf("%d parts, repetition %d: RunParts differs from the blocks run in order", parts, rep)
-						return
-					}
-				}
-				done <- nil
-			}()
-		}
-		for g := 0; g < 4; g++ {
-			if err := <-done; err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	t.Logf("pool: %+v", PoolStats())
 }

@@ -1,25 +1,14 @@
 //go:build openblas
 
 // Elementwise float32 loops of the training minibatch, for the openblas
-// build on CPUs with AVX2: the graph's Go loops (graph.addRows, applyGrad,
-// colSum, scatterAdd; train.axpy) compiled by gcc, which runs them eight
+// build on CPUs with AVX2: the graph's Go loops (graph.addRows, colSum;
+// train.axpy) compiled by gcc, which runs them eight
 // lanes at a time where Go's compiler runs one. Each does the same
 // operations in the same order per element as its Go loop, and the target
 // is AVX2 without FMA, so gcc has no fused multiply-add to contract a*b+c
 // into: the results are the same bits (TestVecSameAsGo).
 
 #define TARGET __attribute__((target("avx2")))
-
-// dst[r] = w[ids[r]] + b for rows r of width h: the one-hot product
-// X_t W_xh plus b_h, as a row gather.
-TARGET void unroll_gather_bias(float *restrict dst, const float *restrict w, const long long *restrict ids,
-                               const float *restrict b, long rows, long h) {
-	for (long r = 0; r < rows; r++) {
-		const float *restrict src = w + ids[r] * h;
-		float *restrict d = dst + r * h;
-		for (long j = 0; j < h; j++) d[j] = src[j] + b[j];
-	}
-}
 
 // dst = x + b for rows of width h (b broadcast over the rows).
 TARGET void unroll_add_rows(float *restrict dst, const float *restrict x, const float *restrict b, long rows, long h) {
@@ -30,27 +19,11 @@ TARGET void unroll_add_rows(float *restrict dst, const float *restrict x, const 
 	}
 }
 
-// dst = g * (1 - h*h): the gradient through tanh, from its output h.
-TARGET void unroll_tanh_grad(float *restrict dst, const float *restrict h, const float *restrict g, long n) {
-	for (long i = 0; i < n; i++) dst[i] = g[i] * (1.0f - h[i] * h[i]);
-}
-
 // dst[j] += x[r*ld + j] for j < w, rows r in order.
 TARGET void unroll_col_sum(float *restrict dst, const float *restrict x, long rows, long ld, long w) {
 	for (long r = 0; r < rows; r++) {
 		const float *restrict src = x + r * ld;
 		for (long j = 0; j < w; j++) dst[j] += src[j];
-	}
-}
-
-// dst[ids[r]*ld + j] += g[r*ld + j] for j < w, rows r in order: the
-// gradient of the row gather.
-TARGET void unroll_scatter_add(float *restrict dst, const float *restrict g, const long long *restrict ids,
-                               long rows, long ld, long w) {
-	for (long r = 0; r < rows; r++) {
-		float *restrict d = dst + ids[r] * ld;
-		const float *restrict src = g + r * ld;
-		for (long j = 0; j < w; j++) d[j] += src[j];
 	}
 }
 
