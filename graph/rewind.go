@@ -7,8 +7,9 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// rewind sets a TapeMachine back to its first instruction and keeps its
-// registers, so that the next run writes into the buffers the last one
+// programCounter returns the program counter of a TapeMachine, so that
+// Run can set it back to the first instruction and keep the machine's
+// registers: the next run writes into the buffers the last one
 // allocated. Gorgonia's Reset does the same but also drops every register
 // (since gorgonia PR #467), so each run re-allocates all of them: at the
 // book's size about 50 MB and 10,000 allocations per minibatch, and the
@@ -18,21 +19,21 @@ import (
 // the same bits (TestRewindSameBits).
 //
 // The program counter is an unexported field of Gorgonia's tapeMachine
-// (v0.9.18, the version go.mod pins): rewind reports false, and the caller
-// falls back to Reset, for any other VM or layout.
-func rewind(vm G.VM) bool {
+// (v0.9.18, the version go.mod pins): programCounter returns nil, and Run
+// falls back to Reset, for any other VM or layout. It is looked up once,
+// when the machine is made.
+func programCounter(vm G.VM) *int {
 	v := reflect.ValueOf(vm)
 	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return false
+		return nil
 	}
 	e := v.Elem()
 	if e.Kind() != reflect.Struct || e.Type().Name() != "tapeMachine" || e.Type().PkgPath() != "gorgonia.org/gorgonia" {
-		return false
+		return nil
 	}
 	pc := e.FieldByName("pc")
 	if !pc.IsValid() || pc.Kind() != reflect.Int {
-		return false
+		return nil
 	}
-	*(*int)(unsafe.Pointer(pc.UnsafeAddr())) = 0
-	return true
+	return (*int)(unsafe.Pointer(pc.UnsafeAddr()))
 }

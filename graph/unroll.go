@@ -73,6 +73,7 @@ type Unrolled struct {
 	dStateV    []G.Value       // with role.carry or StateGrad: dL/dS_0, read out
 	accumulate bool            // Run adds to the gradients instead of zeroing them first
 
+	pc           *int // the machine's program counter (programCounter); nil: Reset every run
 	resetEachRun bool // Reset the machine (dropping its buffers) instead of rewinding it; for tests
 }
 
@@ -254,6 +255,7 @@ func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
 	compile := time.Now()
 	u.BuildTime = compile.Sub(start)
 	u.vm = G.NewTapeMachine(u.Graph, opts...)
+	u.pc = programCounter(u.vm)
 	u.CompileTime = time.Since(compile)
 	return u, nil
 }
@@ -310,7 +312,9 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 	if u.Loss != nil && !u.NoGrad && !u.accumulate {
 		u.ZeroGrads()
 	}
-	if u.resetEachRun || !rewind(u.vm) {
+	if u.pc != nil && !u.resetEachRun {
+		*u.pc = 0 // rewind, keeping the buffers (see programCounter)
+	} else {
 		u.vm.Reset()
 	}
 	if err := u.vm.RunAll(); err != nil {
