@@ -75,7 +75,7 @@ func (u *Unrolled) Chunk() *Unrolled { return u }
 
 // Summary implements Runner.
 func (u *Unrolled) Summary() Summary {
-	return Summary{NumSteps: u.NumSteps, ChunkSteps: u.NumSteps, Graphs: 1, Nodes: u.Graph.AllNodes().Len(), Build: u.BuildTime, Compile: u.CompileTime}
+	return Summary{NumSteps: u.NumSteps, ChunkSteps: u.NumSteps, Graphs: 1, Nodes: u.Nodes().Len(), Build: u.BuildTime, Compile: u.CompileTime}
 }
 
 // Chunked runs a causal model over NumSteps time steps as consecutive chunks
@@ -311,7 +311,7 @@ func (c *Chunked) Summary() Summary {
 	for _, u := range []*Unrolled{c.full, c.last, c.fwd} {
 		if u != nil {
 			s.Graphs++
-			s.Nodes += u.Graph.AllNodes().Len()
+			s.Nodes += u.Nodes().Len()
 			s.Build += u.BuildTime
 			s.Compile += u.CompileTime
 		}

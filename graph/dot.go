@@ -17,7 +17,9 @@ type DOTOptions struct {
 	// Config.Loss.
 	Grad bool
 	// Raw returns Gorgonia's own ExprGraph.ToDot output: every node,
-	// statement and gradient, no grouping. The other options are ignored.
+	// statement and gradient, no grouping, including the gradient terms
+	// the machine leaves out (see Unrolled.Nodes). The other options are
+	// ignored.
 	// It is large (about 1 MB for 35 steps with gradients) and graphviz
 	// does not render it in reasonable time beyond a few steps. Its only
 	// change is that non-ASCII characters (→, Σ, ⊙ in its HTML labels) are

@@ -493,7 +493,7 @@ func paramEdges(u *graph.Unrolled) int {
 		param[p.ID()] = true
 	}
 	n := 0
-	for _, x := range u.Graph.AllNodes() {
+	for _, x := range u.Nodes() {
 		it := u.Graph.From(x.ID())
 		for it.Next() {
 			if param[it.Node().ID()] {
@@ -506,7 +506,7 @@ func paramEdges(u *graph.Unrolled) int {
 
 // graphSize counts the nodes and operand edges of u's Gorgonia graph.
 func graphSize(u *graph.Unrolled) (nodes, edges int) {
-	for _, n := range u.Graph.AllNodes() {
+	for _, n := range u.Nodes() {
 		nodes++
 		it := u.Graph.From(n.ID())
 		for it.Next() {

@@ -37,7 +37,7 @@ const noStep = math.MaxInt
 func newViewer(u *Unrolled) *viewer {
 	v := &viewer{
 		u:       u,
-		all:     u.Graph.AllNodes(),
+		all:     u.Nodes(),
 		kids:    map[*G.Node][]*G.Node{},
 		parents: map[*G.Node][]*G.Node{},
 		stmt:    map[*G.Node]bool{},
@@ -59,12 +59,9 @@ func newViewer(u *Unrolled) *viewer {
 		case "gorgonia.constantScalar":
 			v.isConst[n] = true
 		}
-		it := u.Graph.From(n.ID())
-		for it.Next() {
-			if c, ok := it.Node().(*G.Node); ok {
-				v.kids[n] = append(v.kids[n], c)
-				v.parents[c] = append(v.parents[c], n)
-			}
+		for _, c := range children(u.Graph, n) {
+			v.kids[n] = append(v.kids[n], c)
+			v.parents[c] = append(v.parents[c], n)
 		}
 	}
 	for t, x := range u.X {

@@ -57,6 +57,17 @@ func checkFD(t *testing.T, params []fdParam, build func(g *G.ExprGraph, p G.Node
 // checkFDEps is checkFD with step eps.
 func checkFDEps(t *testing.T, eps float64, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error)) {
 	t.Helper()
+	checkFDWith(t, eps, params, build, func(loss *G.Node, wrt G.Nodes) (map[*G.Node]bool, error) {
+		_, err := G.Grad(loss, wrt...)
+		return nil, err
+	})
+}
+
+// checkFDWith is checkFDEps with the gradients derived by grad, which
+// returns the nodes to leave out of the machine (see symbolicGrads).
+func checkFDWith(t *testing.T, eps float64, params []fdParam, build func(g *G.ExprGraph, p G.Nodes) (*G.Node, error),
+	grad func(loss *G.Node, wrt G.Nodes) (map[*G.Node]bool, error)) {
+	t.Helper()
 	g := G.NewGraph()
 	nodes := make(G.Nodes, len(params))
 	for i, p := range params {
@@ -76,10 +87,21 @@ func checkFDEps(t *testing.T, eps float64, params []fdParam, build func(g *G.Exp
 	}
 	var lossV G.Value
 	G.Read(loss, &lossV)
-	if _, err := G.Grad(loss, nodes...); err != nil {
+	dead, err := grad(loss, nodes)
+	if err != nil {
 		t.Fatal(err)
 	}
-	vm := G.NewTapeMachine(g, G.BindDualValues(nodes...))
+	prog := g
+	if len(dead) > 0 {
+		var live G.Nodes
+		for _, n := range g.AllNodes() {
+			if !dead[n] {
+				live = append(live, n)
+			}
+		}
+		prog = g.Subgraph(live...)
+	}
+	vm := G.NewTapeMachine(prog, G.BindDualValues(nodes...))
 	defer vm.Close()
 	run := func() float64 {
 		for _, n := range nodes {

@@ -73,8 +73,9 @@ type Unrolled struct {
 	dStateV    []G.Value       // with role.carry or StateGrad: dL/dS_0, read out
 	accumulate bool            // Run adds to the gradients instead of zeroing them first
 
-	pc           *int // the machine's program counter (programCounter); nil: Reset every run
-	resetEachRun bool // Reset the machine (dropping its buffers) instead of rewinding it; for tests
+	dead         map[*G.Node]bool // gradient nodes nothing reads (symbolicGrads), not compiled
+	pc           *int             // the machine's program counter (programCounter); nil: Reset every run
+	resetEachRun bool             // Reset the machine (dropping its buffers) instead of rewinding it; for tests
 }
 
 // chunkRole is what Chunked asks of one chunk's graph.
@@ -202,13 +203,14 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	return u.compile(start)
 }
 
-// grad adds G.Grad's gradients of the loss with respect to every
+// grad adds the symbolic gradients (symbolicGrads: G.Backpropagate) of the loss with respect to every
 // parameter; with StateGrad, with respect to the initial states too; with
 // role.carry, of the loss plus sum(S_T * seed) over the final states, and
 // with respect to the initial states too.
 func (u *Unrolled) grad() error {
 	if !u.role.carry && !u.StateGrad {
-		_, err := G.Grad(u.Loss, u.Params...)
+		_, dead, err := symbolicGrads(u.Loss, u.Params, u.Params)
+		u.dead = dead
 		return err
 	}
 	cost, wrt := u.Loss, append(G.Nodes{}, u.Params...)
@@ -235,7 +237,8 @@ func (u *Unrolled) grad() error {
 		u.seedV = append(u.seedV, seed)
 		wrt = append(wrt, u.State[i])
 	}
-	grads, err := G.Grad(cost, wrt...)
+	grads, dead, err := symbolicGrads(cost, wrt, u.Params)
+	u.dead = dead
 	if err != nil {
 		return err
 	}
@@ -254,10 +257,31 @@ func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
 	}
 	compile := time.Now()
 	u.BuildTime = compile.Sub(start)
-	u.vm = G.NewTapeMachine(u.Graph, opts...)
+	prog := u.Graph
+	if len(u.dead) > 0 {
+		prog = u.Graph.Subgraph(u.Nodes()...)
+	}
+	u.vm = G.NewTapeMachine(prog, opts...)
 	u.pc = programCounter(u.vm)
 	u.CompileTime = time.Since(compile)
 	return u, nil
+}
+
+// Nodes returns the nodes of u.Graph that the machine computes: all but
+// the gradient terms that nothing uses, which G.Backpropagate adds (the
+// gradients of the one-hot inputs, and the per-step terms of weights whose
+// gradient is summed over the steps at once; see symbolicGrads).
+func (u *Unrolled) Nodes() G.Nodes {
+	if len(u.dead) == 0 {
+		return u.Graph.AllNodes()
+	}
+	live := make(G.Nodes, 0, len(u.Graph.AllNodes()))
+	for _, n := range u.Graph.AllNodes() {
+		if !u.dead[n] {
+			live = append(live, n)
+		}
+	}
+	return live
 }
 
 // Run executes the graph for one minibatch. mb holds BatchSize sequences
