@@ -27,12 +27,12 @@ var (
 // (tA, tB: transpose; lda, ldb, ldc: row strides). When beta is 0, C is
 // not read.
 func Sgemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemm(&cur.s, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(&cur.s, &cur.sn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Dgemm is Sgemm for float64.
 func Dgemm(tA, tB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	gemm(&cur.d, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemm(&cur.d, &cur.dn, tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // check panics, as gonum's BLAS does, when a slice is too short for its
@@ -46,7 +46,7 @@ func check[T Float](name string, rows, cols int, x []T, ld int) {
 	}
 }
 
-func gemm[T Float](mk *micro[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func gemm[T Float](mk, narrow *micro[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("kernels: negative dimension in a %dx%dx%d product", m, n, k))
 	}
@@ -83,7 +83,7 @@ func gemm[T Float](mk *micro[T], tA, tB bool, m, n, k int, alpha T, a []T, lda i
 		rsa, csa = 1, lda
 	}
 	if !tB {
-		nn(mk, m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
+		nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		return
 	}
 	// op(B) = B^T has no contiguous rows. Either copy it to rows (n*k
@@ -100,7 +100,7 @@ func gemm[T Float](mk *micro[T], tA, tB bool, m, n, k int, alpha T, a []T, lda i
 	if n*k <= swap {
 		bt := getScratch[T](k * n)
 		transpose(bt.s, n, b, n, k, ldb) // bt is k x n
-		nn(mk, m, n, k, alpha, a, rsa, csa, bt.s, n, beta, c, ldc)
+		nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, bt.s, n, beta, c, ldc)
 		putScratch(bt)
 		return
 	}
@@ -116,8 +116,18 @@ func gemm[T Float](mk *micro[T], tA, tB bool, m, n, k int, alpha T, a []T, lda i
 	if beta != 0 {
 		transpose(ct.s, m, c, m, n, ldc)
 	}
-	nn(mk, n, m, k, alpha, b, ldb, 1, v, ldv, beta, ct.s, m)
+	nn(pick(mk, narrow, m), n, m, k, alpha, b, ldb, 1, v, ldv, beta, ct.s, m)
 	transpose(c, ldc, ct.s, n, m, m)
+}
+
+// pick returns the narrow kernel for a product of n columns that fit its
+// tile, else mk: a 16-column product on a 32-column tile wastes half the
+// tile's work. Both compute each element with the same operations.
+func pick[T Float](mk, narrow *micro[T], n int) *micro[T] {
+	if n <= narrow.nr && narrow.nr < mk.nr {
+		return narrow
+	}
+	return mk
 }
 
 // transpose sets dst (cols x rows, stride ldd) to src^T, src rows x cols

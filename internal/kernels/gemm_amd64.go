@@ -23,3 +23,23 @@ func sgemmAVX512(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *fl
 //
 //go:noescape
 func dgemmAVX512(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)
+
+// sgemmAVX2n8: 6x8 tile of C = alpha*A*B + beta*C over k (see gen).
+//
+//go:noescape
+func sgemmAVX2n8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, loadC bool)
+
+// dgemmAVX2n4: 6x4 tile of C = alpha*A*B + beta*C over k (see gen).
+//
+//go:noescape
+func dgemmAVX2n4(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)
+
+// sgemmAVX512n16: 8x16 tile of C = alpha*A*B + beta*C over k (see gen).
+//
+//go:noescape
+func sgemmAVX512n16(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, loadC bool)
+
+// dgemmAVX512n8: 8x8 tile of C = alpha*A*B + beta*C over k (see gen).
+//
+//go:noescape
+func dgemmAVX512n8(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)

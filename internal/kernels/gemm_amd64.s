@@ -551,3 +551,379 @@ store:
 	VMOVUPD Z15, 64(AX)
 	VZEROUPPER
 	RET
+
+// func sgemmAVX2n8(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, loadC bool)
+// Requires: AVX, FMA3
+TEXT ·sgemmAVX2n8(SB), NOSPLIT, $0-73
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	MOVQ   csa+24(FP), BX
+	MOVQ   b+32(FP), SI
+	MOVQ   ldb+40(FP), DI
+	LEAQ   (DX)(DX*2), R8
+	LEAQ   (CX)(DX*4), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+loop:
+	VMOVUPS      (SI), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (CX)(R8*1), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (R9), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (R9)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         BX, CX
+	ADDQ         BX, R9
+	ADDQ         DI, SI
+	DECQ         AX
+	JNZ          loop
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	VBROADCASTSS alpha+64(FP), Y6
+	VBROADCASTSS beta+68(FP), Y7
+	VMULPS       Y6, Y0, Y0
+	VMULPS       Y6, Y1, Y1
+	VMULPS       Y6, Y2, Y2
+	VMULPS       Y6, Y3, Y3
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y6, Y5, Y5
+	MOVB         loadC+72(FP), DL
+	TESTB        DL, DL
+	JZ           store
+	VFMADD231PS  (AX), Y7, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y7, Y1
+	VMOVUPS      Y1, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y7, Y2
+	VMOVUPS      Y2, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y7, Y3
+	VMOVUPS      Y3, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y7, Y4
+	VMOVUPS      Y4, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Y7, Y5
+	VMOVUPS      Y5, (AX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPS Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Y5, (AX)
+	VZEROUPPER
+	RET
+
+// func dgemmAVX2n4(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)
+// Requires: AVX, FMA3
+TEXT ·dgemmAVX2n4(SB), NOSPLIT, $0-81
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	MOVQ   csa+24(FP), BX
+	MOVQ   b+32(FP), SI
+	MOVQ   ldb+40(FP), DI
+	LEAQ   (DX)(DX*2), R8
+	LEAQ   (CX)(DX*4), R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+loop:
+	VMOVUPD      (SI), Y6
+	VBROADCASTSD (CX), Y7
+	VFMADD231PD  Y6, Y7, Y0
+	VBROADCASTSD (CX)(DX*1), Y7
+	VFMADD231PD  Y6, Y7, Y1
+	VBROADCASTSD (CX)(DX*2), Y7
+	VFMADD231PD  Y6, Y7, Y2
+	VBROADCASTSD (CX)(R8*1), Y7
+	VFMADD231PD  Y6, Y7, Y3
+	VBROADCASTSD (R9), Y7
+	VFMADD231PD  Y6, Y7, Y4
+	VBROADCASTSD (R9)(DX*1), Y7
+	VFMADD231PD  Y6, Y7, Y5
+	ADDQ         BX, CX
+	ADDQ         BX, R9
+	ADDQ         DI, SI
+	DECQ         AX
+	JNZ          loop
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	VBROADCASTSD alpha+64(FP), Y6
+	VBROADCASTSD beta+72(FP), Y7
+	VMULPD       Y6, Y0, Y0
+	VMULPD       Y6, Y1, Y1
+	VMULPD       Y6, Y2, Y2
+	VMULPD       Y6, Y3, Y3
+	VMULPD       Y6, Y4, Y4
+	VMULPD       Y6, Y5, Y5
+	MOVB         loadC+80(FP), DL
+	TESTB        DL, DL
+	JZ           store
+	VFMADD231PD  (AX), Y7, Y0
+	VMOVUPD      Y0, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Y7, Y1
+	VMOVUPD      Y1, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Y7, Y2
+	VMOVUPD      Y2, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Y7, Y3
+	VMOVUPD      Y3, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Y7, Y4
+	VMOVUPD      Y4, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Y7, Y5
+	VMOVUPD      Y5, (AX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPD Y0, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y1, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y2, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y3, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y4, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Y5, (AX)
+	VZEROUPPER
+	RET
+
+// func sgemmAVX512n16(k int, a *float32, rsa int, csa int, b *float32, ldb int, c *float32, ldc int, alpha float32, beta float32, loadC bool)
+// Requires: AVX, AVX512F
+TEXT ·sgemmAVX512n16(SB), NOSPLIT, $0-73
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	MOVQ   csa+24(FP), BX
+	MOVQ   b+32(FP), SI
+	MOVQ   ldb+40(FP), DI
+	LEAQ   (DX)(DX*2), R8
+	LEAQ   (CX)(DX*4), R9
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+
+loop:
+	VMOVUPS      (SI), Z8
+	VBROADCASTSS (CX), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS (CX)(DX*1), Z9
+	VFMADD231PS  Z8, Z9, Z1
+	VBROADCASTSS (CX)(DX*2), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS (CX)(R8*1), Z9
+	VFMADD231PS  Z8, Z9, Z3
+	VBROADCASTSS (R9), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS (R9)(DX*1), Z9
+	VFMADD231PS  Z8, Z9, Z5
+	VBROADCASTSS (R9)(DX*2), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS (R9)(R8*1), Z9
+	VFMADD231PS  Z8, Z9, Z7
+	ADDQ         BX, CX
+	ADDQ         BX, R9
+	ADDQ         DI, SI
+	DECQ         AX
+	JNZ          loop
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	VBROADCASTSS alpha+64(FP), Z8
+	VBROADCASTSS beta+68(FP), Z9
+	VMULPS       Z8, Z0, Z0
+	VMULPS       Z8, Z1, Z1
+	VMULPS       Z8, Z2, Z2
+	VMULPS       Z8, Z3, Z3
+	VMULPS       Z8, Z4, Z4
+	VMULPS       Z8, Z5, Z5
+	VMULPS       Z8, Z6, Z6
+	VMULPS       Z8, Z7, Z7
+	MOVB         loadC+72(FP), DL
+	TESTB        DL, DL
+	JZ           store
+	VFMADD231PS  (AX), Z9, Z0
+	VMOVUPS      Z0, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z1
+	VMOVUPS      Z1, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z2
+	VMOVUPS      Z2, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z3
+	VMOVUPS      Z3, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z4
+	VMOVUPS      Z4, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z5
+	VMOVUPS      Z5, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z6
+	VMOVUPS      Z6, (AX)
+	ADDQ         CX, AX
+	VFMADD231PS  (AX), Z9, Z7
+	VMOVUPS      Z7, (AX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPS Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPS Z7, (AX)
+	VZEROUPPER
+	RET
+
+// func dgemmAVX512n8(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)
+// Requires: AVX, AVX512F
+TEXT ·dgemmAVX512n8(SB), NOSPLIT, $0-81
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   rsa+16(FP), DX
+	MOVQ   csa+24(FP), BX
+	MOVQ   b+32(FP), SI
+	MOVQ   ldb+40(FP), DI
+	LEAQ   (DX)(DX*2), R8
+	LEAQ   (CX)(DX*4), R9
+	VPXORQ Z0, Z0, Z0
+	VPXORQ Z1, Z1, Z1
+	VPXORQ Z2, Z2, Z2
+	VPXORQ Z3, Z3, Z3
+	VPXORQ Z4, Z4, Z4
+	VPXORQ Z5, Z5, Z5
+	VPXORQ Z6, Z6, Z6
+	VPXORQ Z7, Z7, Z7
+
+loop:
+	VMOVUPD      (SI), Z8
+	VBROADCASTSD (CX), Z9
+	VFMADD231PD  Z8, Z9, Z0
+	VBROADCASTSD (CX)(DX*1), Z9
+	VFMADD231PD  Z8, Z9, Z1
+	VBROADCASTSD (CX)(DX*2), Z9
+	VFMADD231PD  Z8, Z9, Z2
+	VBROADCASTSD (CX)(R8*1), Z9
+	VFMADD231PD  Z8, Z9, Z3
+	VBROADCASTSD (R9), Z9
+	VFMADD231PD  Z8, Z9, Z4
+	VBROADCASTSD (R9)(DX*1), Z9
+	VFMADD231PD  Z8, Z9, Z5
+	VBROADCASTSD (R9)(DX*2), Z9
+	VFMADD231PD  Z8, Z9, Z6
+	VBROADCASTSD (R9)(R8*1), Z9
+	VFMADD231PD  Z8, Z9, Z7
+	ADDQ         BX, CX
+	ADDQ         BX, R9
+	ADDQ         DI, SI
+	DECQ         AX
+	JNZ          loop
+	MOVQ         c+48(FP), AX
+	MOVQ         ldc+56(FP), CX
+	VBROADCASTSD alpha+64(FP), Z8
+	VBROADCASTSD beta+72(FP), Z9
+	VMULPD       Z8, Z0, Z0
+	VMULPD       Z8, Z1, Z1
+	VMULPD       Z8, Z2, Z2
+	VMULPD       Z8, Z3, Z3
+	VMULPD       Z8, Z4, Z4
+	VMULPD       Z8, Z5, Z5
+	VMULPD       Z8, Z6, Z6
+	VMULPD       Z8, Z7, Z7
+	MOVB         loadC+80(FP), DL
+	TESTB        DL, DL
+	JZ           store
+	VFMADD231PD  (AX), Z9, Z0
+	VMOVUPD      Z0, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z1
+	VMOVUPD      Z1, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z2
+	VMOVUPD      Z2, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z3
+	VMOVUPD      Z3, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z4
+	VMOVUPD      Z4, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z5
+	VMOVUPD      Z5, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z6
+	VMOVUPD      Z6, (AX)
+	ADDQ         CX, AX
+	VFMADD231PD  (AX), Z9, Z7
+	VMOVUPD      Z7, (AX)
+	VZEROUPPER
+	RET
+
+store:
+	VMOVUPD Z0, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z1, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z2, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z3, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z4, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z5, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z6, (AX)
+	ADDQ    CX, AX
+	VMOVUPD Z7, (AX)
+	VZEROUPPER
+	RET

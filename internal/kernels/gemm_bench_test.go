@@ -37,6 +37,10 @@ func benchShapes() []struct {
 		add("out", false, false, 1120, 28, h)    // H W_hq
 		add("dout-Wt", false, true, 1120, h, 28) // dY W_hq^T
 		add("dWout", true, false, h, 28, 1120)   // H^T dY
+		// Half a minibatch (graph.Parallel's blocks of 16 sequences).
+		add("hW-half", false, false, 16, h, h)
+		add("dhWt-half", false, true, 16, h, h)
+		add("dW-all-half", true, false, h, h, 560)
 	}
 	return r
 }

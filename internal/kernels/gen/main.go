@@ -36,6 +36,12 @@ func main() {
 		{"dgemmAVX2", true, 32, 6, 2},    // 6x8
 		{"sgemmAVX512", false, 64, 8, 2}, // 8x32
 		{"dgemmAVX512", true, 64, 8, 2},  // 8x16
+		// Narrow tiles, for products of at most half a tile's columns
+		// (the transposed products of 16-row blocks: C^T is 16 wide).
+		{"sgemmAVX2n8", false, 32, 6, 1},    // 6x8
+		{"dgemmAVX2n4", true, 32, 6, 1},     // 6x4
+		{"sgemmAVX512n16", false, 64, 8, 1}, // 8x16
+		{"dgemmAVX512n8", true, 64, 8, 1},   // 8x8
 	} {
 		gen(k)
 	}
