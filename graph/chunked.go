@@ -40,6 +40,7 @@ type Runner interface {
 type Summary struct {
 	NumSteps   int           // time steps of a minibatch
 	ChunkSteps int           // steps per chunk (= NumSteps when unchunked)
+	Parts      int           // row blocks of a minibatch, each its own graphs (0 or 1: one)
 	Graphs     int           // graphs compiled
 	Nodes      int           // nodes over all graphs
 	Build      time.Duration // building the graphs and their gradients
@@ -54,11 +55,26 @@ type Causal interface {
 }
 
 // NewRunner compiles m for minibatches of cfg.BatchSize sequences of
-// cfg.NumSteps steps. A causal model (see Causal) with a loss, no Extend,
+// cfg.NumSteps steps. The minibatch is split into row blocks run at once
+// on the cores as cfg.Parts says (see Parallel), each block as follows. A
+// causal model (see Causal) with a loss, no Extend,
 // no StateGrad and more steps than cfg.ChunkSteps (DefaultChunkSteps when
 // 0) is run in chunks (see Chunked); anything else is unrolled whole
 // (Unroll).
 func NewRunner(m Model, cfg Config) (Runner, error) {
+	parts := cfg.Parts
+	if parts == 0 {
+		parts = DefaultParts
+		if cfg.BatchSize%parts != 0 || cfg.BatchSize < parts*minPartRows || !cfg.Loss || cfg.Extend != nil || cfg.StateGrad {
+			parts = 1
+		}
+	}
+	if parts < 1 {
+		return nil, fmt.Errorf("graph: NewRunner: Parts %d: want >= 0", cfg.Parts)
+	}
+	if parts > 1 {
+		return NewParallel(m, cfg, parts)
+	}
 	chunk := cfg.ChunkSteps
 	if chunk == 0 {
 		chunk = DefaultChunkSteps

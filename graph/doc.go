@@ -32,10 +32,19 @@
 // Run rewinds the machine instead of Reset, which would drop every
 // register's buffer.
 //
-// NewRunner compiles long sequences in chunks (Chunked): Gorgonia's
-// compile time grows with the square of a graph's nodes, a chunk's does
-// not grow with the steps, and the gradient still flows through all of
-// them.
+// The gradient of a weight that every step uses (W_hh, W_xz, b_h) is
+// summed over the steps in one product (x_1ᵀ dY_1 + ... + x_Tᵀ dY_T as one
+// (in, T*B) x (T*B, out) product, sumMulTN) instead of G.Grad's product
+// and Add per step: Unroll asks G.Backpropagate for the gradients of the
+// weight's uses and adds this last step of the chain rule itself, for
+// any model, whose code does not change. Gradient terms nothing reads
+// are left out of the compiled machine (Unrolled.Nodes).
+//
+// NewRunner splits a minibatch into two blocks of sequences (Parallel),
+// each a graph of its own run on its own core, and compiles long
+// sequences in chunks (Chunked): Gorgonia's compile time grows with the
+// square of a graph's nodes, a chunk's does not grow with the steps, and
+// the gradient still flows through all of them.
 //
 // DOT draws an unrolled graph for graphviz as a person reads it: the
 // forward pass over the time steps like the book's figure, one cluster per
@@ -50,7 +59,8 @@
 // Matrix products, Gorgonia's and this package's alike, run on the BLAS
 // the build installs with G.Use: this project's own SIMD kernels
 // (internal/kernels, AVX-512 or AVX2 chosen at run time, a portable Go
-// fallback) by default, OpenBLAS with -tags openblas. Large products are
-// split into fixed blocks over the cores, so a run is reproducible bit for
-// bit on one machine.
+// fallback) by default, OpenBLAS with -tags openblas. The cores share a
+// minibatch in fixed blocks (Parallel's blocks of sequences; a large
+// product's column blocks when a core is free), so a run is reproducible
+// bit for bit on one machine.
 package graph

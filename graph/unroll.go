@@ -23,6 +23,12 @@ type Config struct {
 	// ChunkSteps is the longest sequence NewRunner compiles into one graph
 	// (0: DefaultChunkSteps; negative: no limit). Unroll ignores it.
 	ChunkSteps int
+	// Parts is the number of row blocks NewRunner splits each minibatch
+	// into, each run by a graph of its own on its own core (see Parallel):
+	// 0 means DefaultParts when the batch divides into parts of at least
+	// 8 sequences, and the graph needs no Extend or StateGrad, else 1; 1
+	// means one graph for all rows. Unroll ignores it.
+	Parts int
 	// NoGrad, with Loss, leaves out the gradients: the graph computes the
 	// loss only, for evaluation (validation perplexity) without updating.
 	NoGrad bool
@@ -127,7 +133,13 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 		if p.Value.Dtype() != dt {
 			return nil, fmt.Errorf("graph: Unroll: parameter %s is %v, %s is %v: one dtype for all", p.Name, p.Value.Dtype(), params[0].Name, dt)
 		}
-		n := G.NodeFromAny(g, p.Value, G.WithName(p.Name))
+		// A header of its own over the parameter's values: Gorgonia
+		// transposes a product's operand in place (its AP) for Aᵀ × B,
+		// which would race with another graph of the same model running
+		// at once (Parallel). The values are shared, so an update is
+		// seen by every graph.
+		view := tensor.New(tensor.WithShape(p.Value.Shape().Clone()...), tensor.WithBacking(p.Value.Data()))
+		n := G.NodeFromAny(g, view, G.WithName(p.Name))
 		u.Params = append(u.Params, n)
 		byName[p.Name] = n
 	}

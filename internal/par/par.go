@@ -127,16 +127,11 @@ func SetWorkers(n int) {
 }
 
 // Do runs f(0), ..., f(n-1), each exactly once, on the caller and the
-// helpers, and returns when all have finished. Calls of Do are serialised.
-func Do(n int, f func(i int)) {
-	if n <= 1 || p.workers == 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	p.do(n, f)
-}
+// helpers, and returns when all have finished. While another Do runs (on
+// another goroutine, or Do called from one of its parts, as the ops of a
+// graph run by one part of a data-parallel minibatch do), it runs every
+// part on the caller: the cores are taken.
+func Do(n int, f func(i int)) { DoIfFree(n, f) }
 
 // Range runs f(i, lo, hi) over [0, n) cut into at most Workers() blocks i
 // of at least minBlock indices each (one block, on the caller, if n is too
@@ -151,9 +146,7 @@ func Range(n, minBlock int, f func(i, lo, hi int)) {
 	Do(parts, func(i int) { f(i, n*i/parts, n*(i+1)/parts) })
 }
 
-// DoIfFree is Do, except that while another Do runs (DoIfFree called from
-// one of its parts, say, as a BLAS call inside a split product is), it
-// runs every part on the caller instead of waiting for the pool.
+// DoIfFree is Do (an older name, kept for the kernels' calls).
 func DoIfFree(n int, f func(i int)) {
 	q := p
 	if n <= 1 || q.workers == 1 || !q.mu.TryLock() {
@@ -162,12 +155,6 @@ func DoIfFree(n int, f func(i int)) {
 		}
 		return
 	}
-	defer q.mu.Unlock()
-	q.doLocked(n, f)
-}
-
-func (q *pool) do(n int, f func(int)) {
-	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.doLocked(n, f)
 }
