@@ -8,6 +8,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/unroll/unroll/internal/kernels"
 	"github.com/unroll/unroll/internal/par"
 )
 
@@ -23,7 +24,8 @@ import (
 // gradient is Gorgonia's HadamardProd). float64 uses the math
 // package's exp and tanh; float32 uses the polynomial approximations of
 // Cephes' expf and tanhf (within 2 ulp of the float64 result over the
-// range, TestActFloat32).
+// range, TestActFloat32), eight values at a time with AVX2 (package
+// kernels: the same bits as the scalar Go).
 func Sigmoid(x *G.Node) (*G.Node, error) { return applyAct(x, sigmoidAct) }
 
 // Tanh returns tanh(x) elementwise: see Sigmoid.
@@ -156,80 +158,9 @@ func act64(k actKind, dst, x []float64) {
 }
 
 func act32(k actKind, dst, x []float32) {
-	dst = dst[:len(x)]
 	if k == sigmoidAct {
-		for i, v := range x {
-			// exp of a non-positive number only: no overflow, and the
-			// tiny values of the far negative tail are kept.
-			if v >= 0 {
-				dst[i] = 1 / (1 + expf(-v))
-			} else {
-				e := expf(v)
-				dst[i] = e / (1 + e)
-			}
-		}
+		kernels.Sigmoid32(dst, x)
 		return
 	}
-	for i, v := range x {
-		dst[i] = tanhf(v)
-	}
-}
-
-// expf is Cephes' expf: exp(x) = 2^n exp(r), n = round(x/ln 2), |r| <=
-// ln(2)/2, exp(r) by a degree-7 polynomial; ln 2 is split in two so that r
-// is exact. Below about -104 it returns 0, above 88.7 +Inf; between -104
-// and -87.3 the result is subnormal.
-func expf(x float32) float32 {
-	const (
-		log2e = 1.44269504088896341
-		c1    = 0.693359375
-		c2    = -2.12194440e-4
-	)
-	switch {
-	case x > 88.72283905206835:
-		return float32(math.Inf(1))
-	case x < -103.972077:
-		return 0
-	case x != x:
-		return x
-	}
-	n := float32(math.Floor(float64(log2e*x + 0.5)))
-	r := x - n*c1 - n*c2
-	z := r * r
-	p := ((((1.9875691500e-4*r+1.3981999507e-3)*r+8.3334519073e-3)*r+4.1665795894e-2)*r+1.6666665459e-1)*r + 5.0000001201e-1
-	p = p*z + r + 1
-	e := int32(n)
-	switch {
-	case e > 127: // 2^128 is not a float32: scale twice
-		return p * 2 * math.Float32frombits(uint32(e-1+127)<<23)
-	case e < -126: // a subnormal result: scale twice
-		return p * math.Float32frombits(uint32(e+64+127)<<23) * 0x1p-64
-	}
-	return p * math.Float32frombits(uint32(e+127)<<23)
-}
-
-// tanhf is Cephes' tanhf: an odd polynomial below 0.625 in magnitude,
-// 1 - 2/(exp(2x)+1) above, and +-1 beyond 9.
-func tanhf(x float32) float32 {
-	a := x
-	if a < 0 {
-		a = -a
-	}
-	switch {
-	case a > 9:
-		if x < 0 {
-			return -1
-		}
-		return 1
-	case a >= 0.625:
-		y := 1 - 2/(expf(2*a)+1)
-		if x < 0 {
-			return -y
-		}
-		return y
-	case x == 0:
-		return x
-	}
-	z := x * x
-	return ((((-5.70498872745e-3*z+2.06390887954e-2)*z-5.37397155531e-2)*z+1.33314422036e-1)*z-3.33332819422e-1)*z*x + x
+	kernels.Tanh32(dst, x)
 }

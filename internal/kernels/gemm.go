@@ -277,8 +277,13 @@ func packPanel[T Float](dst []T, mr int, a []T, rsa, csa, i0, ih, p0, kb int) {
 		return
 	}
 	if rsa == 1 {
+		// A loop, not copy: a runtime call per mr elements costs more
+		// than the copy itself.
 		for p := 0; p < kb; p++ {
-			copy(dst[p*mr:p*mr+ih], a[i0+(p0+p)*csa:])
+			src, d := a[i0+(p0+p)*csa:][:ih], dst[p*mr:][:ih]
+			for i, x := range src {
+				d[i] = x
+			}
 		}
 		return
 	}

@@ -43,3 +43,13 @@ func sgemmAVX512n16(k int, a *float32, rsa int, csa int, b *float32, ldb int, c 
 //
 //go:noescape
 func dgemmAVX512n8(k int, a *float64, rsa int, csa int, b *float64, ldb int, c *float64, ldc int, alpha float64, beta float64, loadC bool)
+
+// sigmoidAVX2: act.go's float32 sigmoid of n (a multiple of 8) values, eight at a time (see gen).
+//
+//go:noescape
+func sigmoidAVX2(dst *float32, x *float32, n int)
+
+// tanhAVX2: act.go's float32 tanh of n (a multiple of 8) values, eight at a time (see gen).
+//
+//go:noescape
+func tanhAVX2(dst *float32, x *float32, n int)

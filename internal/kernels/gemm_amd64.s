@@ -927,3 +927,286 @@ store:
 	VMOVUPD Z7, (AX)
 	VZEROUPPER
 	RET
+
+DATA act_sign<>+0(SB)/4, $0x80000000
+GLOBL act_sign<>(SB), RODATA|NOPTR, $4
+
+DATA act_abs<>+0(SB)/4, $0x7fffffff
+GLOBL act_abs<>(SB), RODATA|NOPTR, $4
+
+DATA act_one<>+0(SB)/4, $0x3f800000
+GLOBL act_one<>(SB), RODATA|NOPTR, $4
+
+DATA act_two<>+0(SB)/4, $0x40000000
+GLOBL act_two<>(SB), RODATA|NOPTR, $4
+
+// func sigmoidAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHRQ $0x03, DX
+	JZ   sigmoidAVX2_done
+
+sigmoidAVX2_loop:
+	VMOVUPS      (CX), Y0
+	VXORPS       Y2, Y2, Y2
+	VCMPPS       $0x1d, Y2, Y0, Y1
+	VBROADCASTSS act_sign<>+0(SB), Y2
+	VXORPS       Y2, Y0, Y2
+	VBLENDVPS    Y1, Y2, Y0, Y2
+	VBROADCASTSS act_log2e<>+0(SB), Y0
+	VMULPS       Y0, Y2, Y3
+	VBROADCASTSS act_half<>+0(SB), Y0
+	VADDPS       Y0, Y3, Y3
+	VROUNDPS     $0x09, Y3, Y3
+	VBROADCASTSS act_c1<>+0(SB), Y0
+	VMULPS       Y0, Y3, Y4
+	VSUBPS       Y4, Y2, Y0
+	VBROADCASTSS act_c2<>+0(SB), Y4
+	VMULPS       Y4, Y3, Y4
+	VSUBPS       Y4, Y0, Y0
+	VMULPS       Y0, Y0, Y5
+	VBROADCASTSS act_p0<>+0(SB), Y4
+	VMULPS       Y4, Y0, Y4
+	VBROADCASTSS act_p1<>+0(SB), Y6
+	VADDPS       Y6, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VBROADCASTSS act_p2<>+0(SB), Y6
+	VADDPS       Y6, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VBROADCASTSS act_p3<>+0(SB), Y6
+	VADDPS       Y6, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VBROADCASTSS act_p4<>+0(SB), Y6
+	VADDPS       Y6, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VBROADCASTSS act_p5<>+0(SB), Y6
+	VADDPS       Y6, Y4, Y4
+	VMULPS       Y5, Y4, Y4
+	VADDPS       Y0, Y4, Y4
+	VBROADCASTSS act_one<>+0(SB), Y0
+	VADDPS       Y0, Y4, Y4
+	VCVTTPS2DQ   Y3, Y5
+	VBROADCASTSS act_127<>+0(SB), Y0
+	VPADDD       Y0, Y5, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y4, Y0
+	VBROADCASTSS act_191<>+0(SB), Y6
+	VPADDD       Y6, Y5, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y6, Y4, Y4
+	VBROADCASTSS act_2m64<>+0(SB), Y5
+	VMULPS       Y5, Y4, Y4
+	VBROADCASTSS act_m126<>+0(SB), Y5
+	VCMPPS       $0x11, Y5, Y3, Y3
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VBROADCASTSS act_min<>+0(SB), Y3
+	VCMPPS       $0x11, Y3, Y2, Y3
+	VXORPS       Y4, Y4, Y4
+	VBLENDVPS    Y3, Y4, Y0, Y0
+	VCMPPS       $0x03, Y2, Y2, Y3
+	VBLENDVPS    Y3, Y2, Y0, Y0
+	VBROADCASTSS act_one<>+0(SB), Y2
+	VADDPS       Y2, Y0, Y3
+	VBROADCASTSS act_one<>+0(SB), Y2
+	VDIVPS       Y3, Y2, Y2
+	VDIVPS       Y3, Y0, Y0
+	VBLENDVPS    Y1, Y2, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	DECQ         DX
+	JNZ          sigmoidAVX2_loop
+
+sigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA act_log2e<>+0(SB)/4, $0x3fb8aa3b
+GLOBL act_log2e<>(SB), RODATA|NOPTR, $4
+
+DATA act_half<>+0(SB)/4, $0x3f000000
+GLOBL act_half<>(SB), RODATA|NOPTR, $4
+
+DATA act_c1<>+0(SB)/4, $0x3f318000
+GLOBL act_c1<>(SB), RODATA|NOPTR, $4
+
+DATA act_c2<>+0(SB)/4, $0xb95e8083
+GLOBL act_c2<>(SB), RODATA|NOPTR, $4
+
+DATA act_p0<>+0(SB)/4, $0x39506967
+GLOBL act_p0<>(SB), RODATA|NOPTR, $4
+
+DATA act_p1<>+0(SB)/4, $0x3ab743ce
+GLOBL act_p1<>(SB), RODATA|NOPTR, $4
+
+DATA act_p2<>+0(SB)/4, $0x3c088908
+GLOBL act_p2<>(SB), RODATA|NOPTR, $4
+
+DATA act_p3<>+0(SB)/4, $0x3d2aa9c1
+GLOBL act_p3<>(SB), RODATA|NOPTR, $4
+
+DATA act_p4<>+0(SB)/4, $0x3e2aaaaa
+GLOBL act_p4<>(SB), RODATA|NOPTR, $4
+
+DATA act_p5<>+0(SB)/4, $0x3f000000
+GLOBL act_p5<>(SB), RODATA|NOPTR, $4
+
+DATA act_127<>+0(SB)/4, $0x0000007f
+GLOBL act_127<>(SB), RODATA|NOPTR, $4
+
+DATA act_191<>+0(SB)/4, $0x000000bf
+GLOBL act_191<>(SB), RODATA|NOPTR, $4
+
+DATA act_2m64<>+0(SB)/4, $0x1f800000
+GLOBL act_2m64<>(SB), RODATA|NOPTR, $4
+
+DATA act_m126<>+0(SB)/4, $0xc2fc0000
+GLOBL act_m126<>(SB), RODATA|NOPTR, $4
+
+DATA act_min<>+0(SB)/4, $0xc2cff1b4
+GLOBL act_min<>(SB), RODATA|NOPTR, $4
+
+// func tanhAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, AVX2
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	SHRQ $0x03, DX
+	JZ   tanhAVX2_done
+
+tanhAVX2_loop:
+	VMOVUPS      (CX), Y0
+	VBROADCASTSS act_abs<>+0(SB), Y1
+	VANDPS       Y1, Y0, Y2
+	VMULPS       Y0, Y0, Y1
+	VBROADCASTSS act_t0<>+0(SB), Y3
+	VMULPS       Y3, Y1, Y3
+	VBROADCASTSS act_t1<>+0(SB), Y4
+	VADDPS       Y4, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VBROADCASTSS act_t2<>+0(SB), Y4
+	VADDPS       Y4, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VBROADCASTSS act_t3<>+0(SB), Y4
+	VADDPS       Y4, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VBROADCASTSS act_t4<>+0(SB), Y4
+	VADDPS       Y4, Y3, Y3
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y0, Y3, Y3
+	VADDPS       Y0, Y3, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x00, Y4, Y0, Y3
+	VBLENDVPS    Y3, Y0, Y1, Y1
+	VBROADCASTSS act_two<>+0(SB), Y3
+	VMULPS       Y3, Y2, Y4
+	VBROADCASTSS act_log2e<>+0(SB), Y3
+	VMULPS       Y3, Y4, Y3
+	VBROADCASTSS act_half<>+0(SB), Y5
+	VADDPS       Y5, Y3, Y3
+	VROUNDPS     $0x09, Y3, Y3
+	VBROADCASTSS act_c1<>+0(SB), Y5
+	VMULPS       Y5, Y3, Y6
+	VSUBPS       Y6, Y4, Y5
+	VBROADCASTSS act_c2<>+0(SB), Y6
+	VMULPS       Y6, Y3, Y6
+	VSUBPS       Y6, Y5, Y5
+	VMULPS       Y5, Y5, Y7
+	VBROADCASTSS act_p0<>+0(SB), Y6
+	VMULPS       Y6, Y5, Y6
+	VBROADCASTSS act_p1<>+0(SB), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VBROADCASTSS act_p2<>+0(SB), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VBROADCASTSS act_p3<>+0(SB), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VBROADCASTSS act_p4<>+0(SB), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y5, Y6, Y6
+	VBROADCASTSS act_p5<>+0(SB), Y8
+	VADDPS       Y8, Y6, Y6
+	VMULPS       Y7, Y6, Y6
+	VADDPS       Y5, Y6, Y6
+	VBROADCASTSS act_one<>+0(SB), Y5
+	VADDPS       Y5, Y6, Y6
+	VCVTTPS2DQ   Y3, Y7
+	VBROADCASTSS act_127<>+0(SB), Y5
+	VPADDD       Y5, Y7, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y8, Y6, Y5
+	VBROADCASTSS act_191<>+0(SB), Y8
+	VPADDD       Y8, Y7, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y8, Y6, Y6
+	VBROADCASTSS act_2m64<>+0(SB), Y7
+	VMULPS       Y7, Y6, Y6
+	VBROADCASTSS act_m126<>+0(SB), Y7
+	VCMPPS       $0x11, Y7, Y3, Y3
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VBROADCASTSS act_min<>+0(SB), Y3
+	VCMPPS       $0x11, Y3, Y4, Y3
+	VXORPS       Y6, Y6, Y6
+	VBLENDVPS    Y3, Y6, Y5, Y5
+	VCMPPS       $0x03, Y4, Y4, Y3
+	VBLENDVPS    Y3, Y4, Y5, Y5
+	VBROADCASTSS act_one<>+0(SB), Y3
+	VADDPS       Y3, Y5, Y5
+	VBROADCASTSS act_two<>+0(SB), Y3
+	VDIVPS       Y5, Y3, Y5
+	VBROADCASTSS act_one<>+0(SB), Y3
+	VSUBPS       Y5, Y3, Y5
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x11, Y4, Y0, Y3
+	VBROADCASTSS act_sign<>+0(SB), Y4
+	VXORPS       Y4, Y5, Y4
+	VBLENDVPS    Y3, Y4, Y5, Y5
+	VBROADCASTSS act_lo<>+0(SB), Y3
+	VCMPPS       $0x1d, Y3, Y2, Y3
+	VBLENDVPS    Y3, Y5, Y1, Y1
+	VXORPS       Y4, Y4, Y4
+	VCMPPS       $0x11, Y4, Y0, Y3
+	VBROADCASTSS act_sign<>+0(SB), Y0
+	VBROADCASTSS act_one<>+0(SB), Y4
+	VXORPS       Y0, Y4, Y4
+	VBROADCASTSS act_one<>+0(SB), Y0
+	VBLENDVPS    Y3, Y4, Y0, Y5
+	VBROADCASTSS act_hi<>+0(SB), Y0
+	VCMPPS       $0x1e, Y0, Y2, Y3
+	VBLENDVPS    Y3, Y5, Y1, Y1
+	VMOVUPS      Y1, (AX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, AX
+	DECQ         DX
+	JNZ          tanhAVX2_loop
+
+tanhAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA act_t0<>+0(SB)/4, $0xbbbaf0ea
+GLOBL act_t0<>(SB), RODATA|NOPTR, $4
+
+DATA act_t1<>+0(SB)/4, $0x3ca9134e
+GLOBL act_t1<>(SB), RODATA|NOPTR, $4
+
+DATA act_t2<>+0(SB)/4, $0xbd5c1e2d
+GLOBL act_t2<>(SB), RODATA|NOPTR, $4
+
+DATA act_t3<>+0(SB)/4, $0x3e088393
+GLOBL act_t3<>(SB), RODATA|NOPTR, $4
+
+DATA act_t4<>+0(SB)/4, $0xbeaaaa99
+GLOBL act_t4<>(SB), RODATA|NOPTR, $4
+
+DATA act_lo<>+0(SB)/4, $0x3f200000
+GLOBL act_lo<>(SB), RODATA|NOPTR, $4
+
+DATA act_hi<>+0(SB)/4, $0x41100000
+GLOBL act_hi<>(SB), RODATA|NOPTR, $4

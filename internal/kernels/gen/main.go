@@ -14,6 +14,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/gotypes"
@@ -45,6 +46,7 @@ func main() {
 	} {
 		gen(k)
 	}
+	genAct()
 	Generate()
 }
 
@@ -194,4 +196,152 @@ func addr(c gotypes.Component) Mem {
 		panic(err)
 	}
 	return b.Addr
+}
+
+// genAct writes the float32 activations, eight lanes at a time with AVX2
+// (which every AVX-512 CPU this package selects also has):
+//
+//	func sigmoidAVX2(dst, x *float32, n int)
+//	func tanhAVX2(dst, x *float32, n int)
+//
+// n a multiple of 8. Each lane computes exactly what the scalar Go code
+// of act.go computes (Cephes' expf and tanhf), operation for operation
+// (multiplies and adds, no fused multiply-add), every branch computed and
+// the lane's own chosen with a mask: the same bits.
+func genAct() {
+	consts := map[string]Mem{}
+	data := func(name string, v Constant) Mem {
+		if m, ok := consts[name]; ok {
+			return m
+		}
+		consts[name] = ConstData(name, v)
+		return consts[name]
+	}
+	// As bits: avo prints F32(1) as $(1), which the assembler stores as
+	// the integer 1.
+	f := func(name string, v float32) Mem { return data(name, U32(math.Float32bits(v))) }
+	bc := func(m Mem) reg.VecVirtual {
+		r := YMM()
+		VBROADCASTSS(m, r)
+		return r
+	}
+	signMask := data("act_sign", U32(0x80000000))
+	absMask := data("act_abs", U32(0x7fffffff))
+	one := f("act_one", 1)
+	two := f("act_two", 2)
+
+	// expf sets the lanes of out to expf(x) for x <= 0 (act.go's expf: the
+	// overflow cases cannot occur).
+	expf := func(x, out reg.VecVirtual) {
+		n, r, z, p, t := YMM(), YMM(), YMM(), YMM(), YMM()
+		VMULPS(bc(f("act_log2e", 1.44269504088896341)), x, n)
+		VADDPS(bc(f("act_half", 0.5)), n, n)
+		VROUNDPS(U8(0x09), n, n) // floor, no precision exception
+		VMULPS(bc(f("act_c1", 0.693359375)), n, t)
+		VSUBPS(t, x, r)
+		VMULPS(bc(f("act_c2", -2.12194440e-4)), n, t)
+		VSUBPS(t, r, r)
+		VMULPS(r, r, z)
+		VMULPS(bc(f("act_p0", 1.9875691500e-4)), r, p)
+		for i, c := range []float32{1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1} {
+			VADDPS(bc(f(fmt.Sprintf("act_p%d", i+1), c)), p, p)
+			VMULPS(r, p, p)
+		}
+		VADDPS(bc(f("act_p5", 5.0000001201e-1)), p, p)
+		VMULPS(z, p, p)
+		VADDPS(r, p, p)
+		VADDPS(bc(one), p, p)
+		// 2^e, e = int(n): (e+127)<<23; below -126, (e+64+127)<<23 and a
+		// second factor 2^-64.
+		e, s, m := YMM(), YMM(), YMM()
+		VCVTTPS2DQ(n, e)
+		VPADDD(bc(data("act_127", U32(127))), e, s)
+		VPSLLD(U8(23), s, s)
+		VMULPS(s, p, out)
+		VPADDD(bc(data("act_191", U32(64+127))), e, s)
+		VPSLLD(U8(23), s, s)
+		VMULPS(s, p, t)
+		VMULPS(bc(f("act_2m64", 0x1p-64)), t, t)
+		VCMPPS(U8(0x11), bc(f("act_m126", -126)), n, m) // n < -126 (LT_OQ)
+		VBLENDVPS(m, t, out, out)
+		VCMPPS(U8(0x11), bc(f("act_min", -103.972077)), x, m) // x < -103.97: 0
+		VXORPS(t, t, t)
+		VBLENDVPS(m, t, out, out)
+		VCMPPS(U8(0x03), x, x, m) // NaN: x
+		VBLENDVPS(m, x, out, out)
+	}
+
+	loop := func(name string, body func(x, out reg.VecVirtual)) {
+		TEXT(name, NOSPLIT, "func(dst, x *float32, n int)")
+		Pragma("noescape")
+		Doc(name + ": act.go's float32 " + name[:len(name)-4] + " of n (a multiple of 8) values, eight at a time (see gen).")
+		dst := Load(Param("dst"), GP64())
+		src := Load(Param("x"), GP64())
+		cnt := Load(Param("n"), GP64())
+		SHRQ(U8(3), cnt)
+		JZ(LabelRef(name + "_done"))
+		Label(name + "_loop")
+		x, out := YMM(), YMM()
+		VMOVUPS(Mem{Base: src}, x)
+		body(x, out)
+		VMOVUPS(out, Mem{Base: dst})
+		ADDQ(U32(32), src)
+		ADDQ(U32(32), dst)
+		DECQ(cnt)
+		JNZ(LabelRef(name + "_loop"))
+		Label(name + "_done")
+		VZEROUPPER()
+		RET()
+	}
+
+	loop("sigmoidAVX2", func(v, out reg.VecVirtual) {
+		ge, arg, e, d, t := YMM(), YMM(), YMM(), YMM(), YMM()
+		VXORPS(t, t, t)
+		VCMPPS(U8(0x1D), t, v, ge) // v >= 0 (GE_OQ)
+		VXORPS(bc(signMask), v, t) // -v
+		VBLENDVPS(ge, t, v, arg)   // v >= 0: expf(-v), else expf(v)
+		expf(arg, e)
+		VADDPS(bc(one), e, d) // 1 + e
+		VDIVPS(d, bc(one), t) // 1 / (1 + e)
+		VDIVPS(d, e, out)     // e / (1 + e)
+		VBLENDVPS(ge, t, out, out)
+	})
+
+	loop("tanhAVX2", func(x, out reg.VecVirtual) {
+		a, z, p, m, t, y := YMM(), YMM(), YMM(), YMM(), YMM(), YMM()
+		VANDPS(bc(absMask), x, a)
+		// |x| < 0.625: the odd polynomial.
+		VMULPS(x, x, z)
+		VMULPS(bc(f("act_t0", -5.70498872745e-3)), z, p)
+		for i, c := range []float32{2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1} {
+			VADDPS(bc(f(fmt.Sprintf("act_t%d", i+1), c)), p, p)
+			VMULPS(z, p, p)
+		}
+		VADDPS(bc(f("act_t4", -3.33332819422e-1)), p, p)
+		VMULPS(z, p, p)
+		VMULPS(x, p, p)
+		VADDPS(x, p, out)
+		VXORPS(t, t, t)
+		VCMPPS(U8(0x00), t, x, m) // x == 0: x (keeps -0)
+		VBLENDVPS(m, x, out, out)
+		// |x| >= 0.625: 1 - 2/(expf(2|x|)+1), with x's sign.
+		VMULPS(bc(two), a, t)
+		expf(t, y)
+		VADDPS(bc(one), y, y)
+		VDIVPS(y, bc(two), y)
+		VSUBPS(y, bc(one), y)
+		VXORPS(t, t, t)
+		VCMPPS(U8(0x11), t, x, m) // x < 0
+		VXORPS(bc(signMask), y, t)
+		VBLENDVPS(m, t, y, y)
+		VCMPPS(U8(0x1D), bc(f("act_lo", 0.625)), a, m) // |x| >= 0.625
+		VBLENDVPS(m, y, out, out)
+		// |x| > 9: +-1.
+		VXORPS(t, t, t)
+		VCMPPS(U8(0x11), t, x, m) // x < 0
+		VXORPS(bc(signMask), bc(one), t)
+		VBLENDVPS(m, t, bc(one), y)
+		VCMPPS(U8(0x1E), bc(f("act_hi", 9)), a, m) // |x| > 9 (GT_OQ)
+		VBLENDVPS(m, y, out, out)
+	})
 }
