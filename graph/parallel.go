@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/internal/kernels"
 	"github.com/unroll/unroll/internal/par"
 	"gorgonia.org/tensor"
 )
@@ -100,6 +101,9 @@ func (p *Parallel) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 			copyRows(p.states[i][j], s, lo, hi, false)
 		}
 	}
+	// Held across the parts, so the transposed weights are made once.
+	release := kernels.Hold(p.parts[0].Chunk().weights...)
+	defer release()
 	par.Do(len(p.parts), func(i int) {
 		p.losses[i], p.errs[i] = p.parts[i].Run(p.mbs[i], p.states[i])
 		if p.errs[i] == nil && !p.NoGrad {

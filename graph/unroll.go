@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/internal/kernels"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -79,6 +80,7 @@ type Unrolled struct {
 	dStateV    []G.Value       // with role.carry or StateGrad: dL/dS_0, read out
 	accumulate bool            // Run adds to the gradients instead of zeroing them first
 
+	weights      []any            // the parameters' values, held constant during a run (kernels.Hold)
 	dead         map[*G.Node]bool // gradient nodes nothing reads (symbolicGrads), not compiled
 	pc           *int             // the machine's program counter (programCounter); nil: Reset every run
 	resetEachRun bool             // Reset the machine (dropping its buffers) instead of rewinding it; for tests
@@ -140,6 +142,7 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 		// seen by every graph.
 		view := tensor.New(tensor.WithShape(p.Value.Shape().Clone()...), tensor.WithBacking(p.Value.Data()))
 		n := G.NodeFromAny(g, view, G.WithName(p.Name))
+		u.weights = append(u.weights, view.Data())
 		u.Params = append(u.Params, n)
 		byName[p.Name] = n
 	}
@@ -353,7 +356,10 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 	} else {
 		u.vm.Reset()
 	}
-	if err := u.vm.RunAll(); err != nil {
+	release := kernels.Hold(u.weights...)
+	err := u.vm.RunAll()
+	release()
+	if err != nil {
 		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))
 	}

@@ -86,6 +86,12 @@ func gemm[T Float](mk, narrow *micro[T], tA, tB bool, m, n, k int, alpha T, a []
 		nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		return
 	}
+	if !tA {
+		if bt := heldTranspose(b, n, k, ldb); bt != nil {
+			nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, bt, n, beta, c, ldc)
+			return
+		}
+	}
 	// op(B) = B^T has no contiguous rows. Either copy it to rows (n*k
 	// copies), or compute C^T = op(B)^T op(A)^T = B op(A)^T, which needs
 	// op(A)^T in rows (a copy unless tA) and C^T in a scratch matrix. Both
