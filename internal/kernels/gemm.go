@@ -82,15 +82,16 @@ func gemm[T Float](mk, narrow *micro[T], tA, tB bool, m, n, k int, alpha T, a []
 	if tA {
 		rsa, csa = 1, lda
 	}
+	if !tB || !tA {
+		kern := pick(mk, narrow, n)
+		if pb := heldPanels(b, tB, n, k, ldb, kern.nr); pb != nil {
+			nn(kern, m, n, k, alpha, a, rsa, csa, pb, panelStride, beta, c, ldc)
+			return
+		}
+	}
 	if !tB {
 		nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		return
-	}
-	if !tA {
-		if bt := heldTranspose(b, n, k, ldb); bt != nil {
-			nn(pick(mk, narrow, n), m, n, k, alpha, a, rsa, csa, bt, n, beta, c, ldc)
-			return
-		}
 	}
 	// op(B) = B^T has no contiguous rows. Either copy it to rows (n*k
 	// copies), or compute C^T = op(B)^T op(A)^T = B op(A)^T, which needs
@@ -154,8 +155,12 @@ func transpose[T Float](dst []T, ldd int, src []T, rows, cols, lds int) {
 	}
 }
 
+// panelStride as nn's ldb says that B is packed in column panels of the
+// kernel's nr (packPanels).
+const panelStride = -1
+
 // nn sets C = alpha*op(A)*B + beta*C, op(A)(i, p) = a[i*rsa + p*csa], B
-// with contiguous rows. Large products are split into fixed blocks of
+// with contiguous rows (or packed in panels: ldb = panelStride). Large products are split into fixed blocks of
 // whole tiles (column blocks, or row blocks for narrow C), run by package
 // par; each block computes its elements exactly as an unsplit product
 // would.
@@ -224,14 +229,19 @@ func block[T Float](mk *micro[T], m, n, k, i0, i1, j0, j1 int, alpha T, a []T, r
 		}
 		for jt := j0; jt < j1; jt += nr {
 			jw := min(nr, n-jt)
-			bptr, ldbb := &b[p0*ldb+jt], ldb*size
-			if jw < nr {
+			bptr, ldbb := (*T)(nil), ldb*size
+			switch {
+			case ldb == panelStride:
+				bptr, ldbb = &b[(jt/nr*k+p0)*nr], nr*size
+			case jw < nr:
 				for p := 0; p < kb; p++ {
 					row := bp.s[p*nr : (p+1)*nr]
 					copy(row, b[(p0+p)*ldb+jt:(p0+p)*ldb+jt+jw])
 					clear(row[jw:])
 				}
 				bptr, ldbb = &bp.s[0], nr*size
+			default:
+				bptr = &b[p0*ldb+jt]
 			}
 			for it := i0; it < i1; it += mr {
 				ih := min(mr, m-it)

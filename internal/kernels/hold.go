@@ -7,12 +7,14 @@ import (
 
 // Hold marks the backing arrays of xs ([]float32 or []float64; others are
 // ignored) as unchanging until release is called: a product whose B
-// operand is transposed (tB) and starts at the start of a held array
-// transposes it once and keeps the copy, instead of transposing it, or
-// computing the product transposed, on every call. An unrolled graph
-// multiplies by the same W_hh^T at every step of its backward pass (dH =
-// dA W_hh^T); the graph holds its parameters for the length of a run,
-// during which nothing writes them. Holds nest (count per array); the
+// operand starts at the start of a held array packs op(B) into the
+// micro-kernels' column panels once and keeps the copy. An unrolled graph
+// multiplies by the same W_hh at every step of its forward pass and by
+// W_hh^T at every step of its backward pass (dH = dA W_hh^T); unpacked,
+// each product reads W's rows far apart from memory (W does not stay in
+// cache between steps), and W^T had to be transposed, or the product
+// computed transposed, on every call. The graph holds its parameters for
+// the length of a run, during which nothing writes them. Holds nest (count per array); the
 // copies go with the last release. The caller must not write a held
 // array: a product would then use the old values.
 func Hold(xs ...any) (release func()) {
@@ -68,31 +70,63 @@ type heldArray struct {
 	refs  int
 	words int // length in 4-byte words
 	mu    sync.Mutex
-	t     map[[3]int]any
+	t     map[[5]int]any // packed op(B) by n, k, ldb, nr, tB
 }
 
-// heldTranspose returns op(B) = B^T (k x n, rows contiguous) when b, n x
-// k with stride ldb, starts a held array, making it on first use; else
-// nil.
-func heldTranspose[T Float](b []T, n, k, ldb int) []T {
+// heldPanels returns op(B) (k x n; B^T when tB, b then n x k) packed in
+// column panels of nr, zero-padded (see packPanels), when b starts a held
+// array, making it on first use; else nil.
+func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 	p := unsafe.Pointer(&b[0])
 	held.mu.Lock()
 	e := held.m[p]
 	held.mu.Unlock()
-	if e == nil || (n-1)*ldb+k > e.words*4/int(unsafe.Sizeof(T(0))) {
+	rows, cols := k, n
+	if tB {
+		rows, cols = n, k
+	}
+	if e == nil || (rows-1)*ldb+cols > e.words*4/int(unsafe.Sizeof(T(0))) {
 		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	key := [3]int{n, k, ldb}
+	key := [5]int{n, k, ldb, nr, 0}
+	if tB {
+		key[4] = 1
+	}
 	if t, ok := e.t[key].([]T); ok {
 		return t
 	}
-	t := make([]T, k*n)
-	transpose(t, n, b, n, k, ldb)
+	t := packPanels(b, tB, n, k, ldb, nr)
 	if e.t == nil {
-		e.t = map[[3]int]any{}
+		e.t = map[[5]int]any{}
 	}
 	e.t[key] = t
 	return t
+}
+
+// packPanels copies op(B) (k x n) into column panels of nr: panel j (columns
+// j*nr to j*nr+nr) is k rows of nr values, row p at (j*k + p)*nr, the
+// columns past n zero. A micro-kernel reads a panel's rows one after the
+// other, nr values apart.
+func packPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
+	tiles := (n + nr - 1) / nr
+	out := make([]T, tiles*k*nr)
+	for j := 0; j < tiles; j++ {
+		w := min(nr, n-j*nr)
+		panel := out[j*k*nr : (j+1)*k*nr]
+		if !tB {
+			for p := 0; p < k; p++ {
+				copy(panel[p*nr:p*nr+w], b[p*ldb+j*nr:])
+			}
+			continue
+		}
+		for c := 0; c < w; c++ { // row j*nr+c of B is column c of the panel
+			row := b[(j*nr+c)*ldb : (j*nr+c)*ldb+k]
+			for p, x := range row {
+				panel[p*nr+c] = x
+			}
+		}
+	}
+	return out
 }

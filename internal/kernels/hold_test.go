@@ -6,45 +6,86 @@ import (
 	"testing"
 )
 
-// A held B^T gives the bits of the unheld product, keeps its copy while
-// held (one per shape and stride), and is made afresh once released: a
-// held array changed after its release is read anew. A product whose B
-// starts inside the array (not at its start) does not use the copy.
-func TestHeldTranspose(t *testing.T) {
+// A held B gives the bits of the unheld product, for every transpose and
+// shapes with edge tiles (n not a multiple of any nr, n within a narrow
+// tile, k past kc), on every path.
+func TestHeldSameBits(t *testing.T) {
 	forEachPath(t, func(t *testing.T) {
-		r := rand.New(rand.NewPCG(7, 8))
-		const m, n, k = 16, 40, 33
-		a, w := fill[float32](r, m*k), fill[float32](r, n*k+5)
-		prod := func(b []float32) []float32 {
-			c := make([]float32, m*n)
-			Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
-			return c
-		}
-		want := prod(w)
-		release := Hold(w, []float64{1}, "not a slice")
-		if got := prod(w); !slices.Equal(got, want) {
-			t.Fatal("held product differs from the unheld one")
-		}
-		if heldTranspose(w, n, k, k) == nil {
-			t.Fatal("no transposed copy while held")
-		}
-		if heldTranspose(w[5:], n, k, k) != nil {
-			t.Fatal("a product starting inside the held array used a copy")
-		}
-		inner := Hold(w) // nested
-		inner()
-		if heldTranspose(w, n, k, k) == nil {
-			t.Fatal("the copy went with the inner release")
-		}
-		release()
-		if heldTranspose(w, n, k, k) != nil {
-			t.Fatal("a copy survived the last release")
-		}
-		w[0] += 1
-		got := prod(w)
-		w[0] -= 1
-		if slices.Equal(got, want) {
-			t.Fatal("changed B after the release, the product did not change")
+		r := rand.New(rand.NewPCG(3, 4))
+		for _, s := range []shape{{false, false, 16, 40, 33}, {false, true, 16, 40, 33}, {true, false, 7, 33, 300}, {true, true, 7, 33, 300},
+			{false, false, 1, 7, 1}, {false, true, 33, 512, 70}, {false, false, 32, 1, 5}, {false, true, 16, 16, 600}} {
+			ar, ac := s.m, s.k
+			if s.tA {
+				ar, ac = s.k, s.m
+			}
+			br, bc := s.k, s.n
+			if s.tB {
+				br, bc = s.n, s.k
+			}
+			a, b, c0 := fill[float32](r, ar*ac), fill[float32](r, br*bc), fill[float32](r, s.m*s.n)
+			run := func() []float32 {
+				c := slices.Clone(c0)
+				Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, a, ac, b, bc, 0.5, c, s.n)
+				return c
+			}
+			want := run()
+			release := Hold(b)
+			got, again := run(), run() // the second from the kept copy
+			release()
+			if !slices.Equal(got, want) || !slices.Equal(again, want) {
+				t.Errorf("%+v: held product differs from the unheld one", s)
+			}
+			ad, bd, cd := fill[float64](r, ar*ac), fill[float64](r, br*bc), fill[float64](r, s.m*s.n)
+			rund := func() []float64 {
+				c := slices.Clone(cd)
+				Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, ad, ac, bd, bc, 0.5, c, s.n)
+				return c
+			}
+			wantd := rund()
+			release = Hold(bd)
+			gotd := rund()
+			release()
+			if !slices.Equal(gotd, wantd) {
+				t.Errorf("%+v: held float64 product differs from the unheld one", s)
+			}
 		}
 	})
+}
+
+// The copy is kept while held (one per shape, stride and tile), made
+// afresh once released (a held array changed after its release is read
+// anew), and not used by a product whose B starts inside the array.
+func TestHeldLifetime(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	const m, n, k = 16, 40, 33
+	a, w := fill[float32](r, m*k), fill[float32](r, n*k+5)
+	prod := func(b []float32) []float32 {
+		c := make([]float32, m*n)
+		Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n)
+		return c
+	}
+	want := prod(w)
+	nr := pick(&cur.s, &cur.sn, n).nr
+	release := Hold(w, []float64{1}, "not a slice")
+	prod(w)
+	if heldPanels(w, true, n, k, k, nr) == nil {
+		t.Fatal("no packed copy while held")
+	}
+	if heldPanels(w[5:], true, n, k, k, nr) != nil {
+		t.Fatal("a product starting inside the held array used a copy")
+	}
+	inner := Hold(w) // nested
+	inner()
+	if heldPanels(w, true, n, k, k, nr) == nil {
+		t.Fatal("the copy went with the inner release")
+	}
+	release()
+	if heldPanels(w, true, n, k, k, nr) != nil {
+		t.Fatal("a copy survived the last release")
+	}
+	w[0] += 1
+	got := prod(w)
+	if slices.Equal(got, want) {
+		t.Fatal("changed B after the release, the product did not change")
+	}
 }
