@@ -170,7 +170,10 @@ func nn[T Float](mk *micro[T], m, n, k int, alpha T, a []T, rsa, csa int, b []T,
 	if 2*m*n*k >= splitFlops {
 		parts = maxParts
 	}
-	if parts == 1 || par.Workers() == 1 {
+	// One block when the cores are taken (graph's Parallel runs its blocks
+	// of sequences on them): the parts would run one after the other,
+	// each packing op(A) again.
+	if parts == 1 || par.Busy() {
 		block(mk, m, n, k, 0, m, 0, n, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		return
 	}

@@ -146,6 +146,18 @@ func Range(n, minBlock int, f func(i, lo, hi int)) {
 	Do(parts, func(i int) { f(i, n*i/parts, n*(i+1)/parts) })
 }
 
+// Busy reports whether a Do is running (its parts, and whatever they
+// call, run on the caller alone): a caller may then skip cutting its work
+// into parts. By the time it acts the answer may have changed, so it must
+// not change what is computed, only how.
+func Busy() bool {
+	if p.workers == 1 || !p.mu.TryLock() {
+		return true
+	}
+	p.mu.Unlock()
+	return false
+}
+
 // DoIfFree is Do (an older name, kept for the kernels' calls).
 func DoIfFree(n int, f func(i int)) {
 	q := p
