@@ -5,7 +5,8 @@ import (
 	"unsafe"
 )
 
-// Op is an elementwise binary operation of Binary and BinaryIncr.
+// Op is the elementwise operation of Binary32, BinaryIncr32, Binary64
+// and BinaryIncr64.
 type Op int
 
 // The operations.
