@@ -266,7 +266,7 @@ func (u *Unrolled) grad() error {
 
 // compile makes the TapeMachine; start is when the build began.
 func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
-	var opts []G.VMOpt
+	opts := []G.VMOpt{G.WithEngine(engine)}
 	if u.Loss != nil && !u.NoGrad {
 		opts = append(opts, G.BindDualValues(u.Params...))
 	}

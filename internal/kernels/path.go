@@ -16,17 +16,19 @@ const (
 )
 
 // paths holds the micro-kernels of each path this CPU can run, best last.
-var paths = []kernelSet{{Generic, goMicro[float32](), goMicro[float64](), goMicro[float32](), goMicro[float64]()}}
+var paths = []kernelSet{{Generic, goMicro[float32](), goMicro[float64](), goMicro[float32](), goMicro[float64](), &goVec}}
 
 // kernelSet is a path's micro-kernels: s and d for float32 and float64,
 // sn and dn narrower tiles of the same rows (nr halved, or the same
-// kernel), for products with at most their nr columns.
+// kernel), for products with at most their nr columns; v the path's
+// elementwise kernels (vec.go).
 type kernelSet struct {
 	path Path
 	s    micro[float32]
 	d    micro[float64]
 	sn   micro[float32]
 	dn   micro[float64]
+	v    *vecSet
 }
 
 var cur = &paths[0]

@@ -6,6 +6,10 @@
 // Run from this directory:
 //
 //	go run . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernels
+//	go run . -set vec -out ../vec_amd64.s -stubs ../vec_amd64.go -pkg kernels
+//
+// The second writes the elementwise kernels (a op b, dst += a op b; see
+// vec.go in this directory).
 //
 // One generator writes the four kernels (float32/float64, AVX2+FMA and
 // AVX-512) from one description: an mr x nr tile of C, nr a multiple of
@@ -13,6 +17,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"math"
 
@@ -30,8 +35,25 @@ type kernel struct {
 	mr, nv int  // tile rows, and vectors per tile row (nr = nv*lanes)
 }
 
+// set picks what one run writes: "gemm" the micro-kernels, "vec" the
+// elementwise kernels (vec.go), each to its own file.
+var set = flag.String("set", "gemm", "kernels to write: gemm or vec")
+
 func main() {
+	flag.Parse()
 	ConstraintExpr("amd64")
+	switch *set {
+	case "gemm":
+		gemms()
+	case "vec":
+		vecs()
+	default:
+		panic("gen: -set must be gemm or vec")
+	}
+	Generate()
+}
+
+func gemms() {
 	for _, k := range []kernel{
 		{"sgemmAVX2", false, 32, 6, 2},   // 6x16
 		{"dgemmAVX2", true, 32, 6, 2},    // 6x8
@@ -47,7 +69,6 @@ func main() {
 		gen(k)
 	}
 	genAct()
-	Generate()
 }
 
 // gen writes one kernel:

@@ -1,0 +1,102 @@
+package graph_test
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gorgonia.org/tensor"
+
+	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/internal/blas"
+	"github.com/unroll/unroll/models"
+)
+
+// countEngine counts the elementwise Add, Sub and Mul that reach the
+// graphs' engine.
+type countEngine struct {
+	blas.Engine
+	n *int
+}
+
+func (e countEngine) Add(a, b tensor.Tensor, opts ...tensor.FuncOpt) (tensor.Tensor, error) {
+	*e.n++
+	return e.Engine.Add(a, b, opts...)
+}
+
+func (e countEngine) Sub(a, b tensor.Tensor, opts ...tensor.FuncOpt) (tensor.Tensor, error) {
+	*e.n++
+	return e.Engine.Sub(a, b, opts...)
+}
+
+func (e countEngine) Mul(a, b tensor.Tensor, opts ...tensor.FuncOpt) (tensor.Tensor, error) {
+	*e.n++
+	return e.Engine.Mul(a, b, opts...)
+}
+
+// TestMachinesRunOnTheEngine: the machines' elementwise ops reach the
+// graph's engine (which tensor.Add etc. call only when the values carry
+// it: G.WithEngine must have set it on them), at least once per step per
+// Hadamard product of the cell's equations (GRU: r*H, z*H, (1-z)*H~, and
+// their gradients), and give the same bits as on tensor's StdEng: loss,
+// every gradient and the final state, for every cell in float32 and
+// float64.
+func TestMachinesRunOnTheEngine(t *testing.T) {
+	const batch, steps, vocab = 4, 5, 7
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		for _, kind := range []string{"rnn", "gru", "lstm", "mlp"} {
+			cfg := models.Config{Kind: kind, VocabSize: vocab, NumHiddens: 6, NumLayers: 2, Dtype: dt, Seed: 5}
+			ma, err := models.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mb, _ := models.New(cfg)
+			gc := graph.Config{BatchSize: batch, NumSteps: steps, Loss: true}
+			calls := 0
+			ours := graph.SwapEngine(countEngine{blas.Engine{}, &calls})
+			ua, err := graph.Unroll(ma, gc)
+			graph.SwapEngine(tensor.StdEng{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ub, err := graph.Unroll(mb, gc)
+			graph.SwapEngine(ours)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sa, sb := zeroStates(ma, batch, dt), zeroStates(mb, batch, dt)
+			r := rand.New(rand.NewPCG(7, 8))
+			x, y := make([]int, batch*steps), make([]int, batch*steps)
+			for i := range x {
+				x[i], y[i] = r.IntN(vocab), r.IntN(vocab)
+			}
+			ids := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: steps}
+			la, err := ua.Run(ids, sa)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lb, err := ub.Run(ids, sb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if kind == "gru" && calls < 3*steps {
+				t.Errorf("%s %v: %d elementwise ops reached the engine in a run of %d steps, want at least %d", kind, dt, calls, steps, 3*steps)
+			}
+			if kind == "rnn" && calls == 0 {
+				t.Errorf("%s %v: no elementwise op reached the engine", kind, dt)
+			}
+			if math.Float64bits(la) != math.Float64bits(lb) {
+				t.Fatalf("%s %v: loss %v on the engine, %v on StdEng", kind, dt, la, lb)
+			}
+			ga, _ := ua.Grads()
+			gb, _ := ub.Grads()
+			for i, p := range ma.Params() {
+				sameBits(t, kind+" d"+p.Name, ga[i], gb[i])
+			}
+			for i := range sa {
+				sameBits(t, kind+" state", sa[i], sb[i])
+			}
+		}
+	}
+}
