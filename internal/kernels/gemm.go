@@ -202,7 +202,9 @@ func block[T Float](mk *micro[T], m, n, k, i0, i1, j0, j1 int, alpha T, a []T, r
 	// op(A) is copied into zero-padded mr-row panels (p-major) when
 	// packAMin or more column tiles read it, and always for a last
 	// partial row tile.
-	packA := colTiles >= packAMin
+	// Not with B in panels (held) for a kernel that reads op(A) in place
+	// faster then (micro.inPlaceA).
+	packA := colTiles >= packAMin && !(ldb == panelStride && mk.inPlaceA)
 	kcm := min(kc, k)
 	var ap, bp, tile *scratch[T]
 	if packA {

@@ -12,9 +12,13 @@ type Float interface{ float32 | float64 }
 type micro[T Float] struct {
 	mr, nr int
 	fn     func(k int, a *T, rsa, csa int, b *T, ldb int, c *T, ldc int, alpha, beta T, loadC bool)
+	// inPlaceA: with B in panels (held), reading op(A) in place beats
+	// packing it (the AVX-512 kernels: 16-row products by held weights
+	// 95-105 -> 102-113 GFLOP/s; the AVX2 ones lose, BenchmarkHeldTranspose).
+	inPlaceA bool
 }
 
-func goMicro[T Float]() micro[T] { return micro[T]{2, 4, goKernel[T]} }
+func goMicro[T Float]() micro[T] { return micro[T]{2, 4, goKernel[T], false} }
 
 // goKernel is the portable micro-kernel: a 2x4 tile in eight locals, few
 // enough to stay in registers on amd64 (15 usable by Go code) with the
