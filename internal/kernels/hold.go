@@ -121,10 +121,16 @@ func packPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 			}
 			continue
 		}
-		for c := 0; c < w; c++ { // row j*nr+c of B is column c of the panel
-			row := b[(j*nr+c)*ldb : (j*nr+c)*ldb+k]
-			for p, x := range row {
-				panel[p*nr+c] = x
+		// Row j*nr+c of B is column c of the panel, in blocks of 64 of
+		// the panel's rows, which stay in L1 while all its columns are
+		// written.
+		for p0 := 0; p0 < k; p0 += 64 {
+			p1 := min(p0+64, k)
+			for c := 0; c < w; c++ {
+				row := b[(j*nr+c)*ldb+p0 : (j*nr+c)*ldb+p1]
+				for p, x := range row {
+					panel[(p0+p)*nr+c] = x
+				}
 			}
 		}
 	}

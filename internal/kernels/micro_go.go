@@ -42,8 +42,10 @@ func goKernel[T Float](k int, a *T, rsa, csa int, b *T, ldb int, c *T, ldc int, 
 		b3 := *(*T)(unsafe.Add(pb, 3*s))
 		c03 += a0 * b3
 		c13 += a1 * b3
-		pa = unsafe.Add(pa, csa)
-		pb = unsafe.Add(pb, ldb)
+		if k > 1 { // never past the operands' ends: the GC must not see such a pointer
+			pa = unsafe.Add(pa, csa)
+			pb = unsafe.Add(pb, ldb)
+		}
 	}
 	acc := [2][4]T{{c00, c01, c02, c03}, {c10, c11, c12, c13}}
 	pc := unsafe.Pointer(c)
