@@ -134,31 +134,36 @@ func (p *Parallel) weight(i int) float64 {
 }
 
 // combine sets dst (part 0's gradient j) to the sum over the parts of
-// weight(i) * grads[i][j], in part order.
+// weight(i) * grads[i][j], in part order, in blocks over the cores (each
+// element the same operations in any block).
 func combine(dst *tensor.Dense, grads [][]*tensor.Dense, j int, weight func(int) float64) {
 	switch d := dst.Data().(type) {
 	case []float32:
-		w0 := float32(weight(0))
-		for k := range d {
-			d[k] *= w0
-		}
-		for i := 1; i < len(grads); i++ {
-			w, s := float32(weight(i)), grads[i][j].Float32s()
-			for k := range d {
-				d[k] += w * s[k]
+		par.Range(len(d), minParElems, func(_, lo, hi int) {
+			w0 := float32(weight(0))
+			for k := lo; k < hi; k++ {
+				d[k] *= w0
 			}
-		}
+			for i := 1; i < len(grads); i++ {
+				w, s := float32(weight(i)), grads[i][j].Float32s()
+				for k := lo; k < hi; k++ {
+					d[k] += w * s[k]
+				}
+			}
+		})
 	case []float64:
-		w0 := weight(0)
-		for k := range d {
-			d[k] *= w0
-		}
-		for i := 1; i < len(grads); i++ {
-			w, s := weight(i), grads[i][j].Float64s()
-			for k := range d {
-				d[k] += w * s[k]
+		par.Range(len(d), minParElems, func(_, lo, hi int) {
+			w0 := weight(0)
+			for k := lo; k < hi; k++ {
+				d[k] *= w0
 			}
-		}
+			for i := 1; i < len(grads); i++ {
+				w, s := weight(i), grads[i][j].Float64s()
+				for k := lo; k < hi; k++ {
+					d[k] += w * s[k]
+				}
+			}
+		})
 	}
 }
 
