@@ -11,11 +11,13 @@ import (
 // MachineError is the error Run returns when the TapeMachine fails. It
 // names the node being executed, when Gorgonia reports one. Run writes
 // nothing: to look at the failure in context, ask for the failing node's
-// neighbourhood as DOT with Unrolled.NeighbourhoodDOT(err, radius) and
-// write it where you choose (cmd/train does, to a temporary file).
+// neighbourhood as DOT with Unrolled.NeighbourhoodDOT(err, radius), on
+// the error's Graph, and write it where you choose (cmd/train does, to a
+// temporary file).
 type MachineError struct {
-	Err  error   // the machine's error
-	Node *G.Node // the failing node; nil when unknown
+	Err   error     // the machine's error
+	Node  *G.Node   // the failing node; nil when unknown
+	Graph *Unrolled // the graph whose machine failed (one block's or chunk's, see NewRunner)
 }
 
 func (e *MachineError) Error() string {
@@ -87,5 +89,5 @@ func (u *Unrolled) NeighbourhoodDOT(err error, radius int) ([]byte, error) {
 
 // machineError wraps a TapeMachine error, naming the failing node.
 func (u *Unrolled) machineError(err error) *MachineError {
-	return &MachineError{Err: err, Node: failingNode(err)}
+	return &MachineError{Err: err, Node: failingNode(err), Graph: u}
 }

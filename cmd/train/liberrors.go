@@ -20,6 +20,9 @@ func withFailingDOT(err error, u *graph.Unrolled) error {
 	if !errors.As(err, &me) || me.Node == nil {
 		return err
 	}
+	if me.Graph != nil {
+		u = me.Graph // the block or chunk that failed
+	}
 	dot, derr := u.NeighbourhoodDOT(err, 2)
 	if derr != nil {
 		return err

@@ -502,7 +502,18 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 		return err
 	}
 	if o.dot != "" {
-		if err := graph.WriteDOTFile(tr.Graph(), o.dot, graph.DOTOptions{Summarize: 2}); err != nil {
+		g := tr.Graph()
+		if g.BatchSize != o.train.BatchSize {
+			// The minibatch runs as blocks of sequences (graph.Parallel):
+			// draw a graph of the whole batch, with its shapes.
+			whole, err := graph.Unroll(m, graph.Config{BatchSize: o.train.BatchSize, NumSteps: g.NumSteps, Loss: true})
+			if err != nil {
+				return err
+			}
+			defer whole.Close()
+			g = whole
+		}
+		if err := graph.WriteDOTFile(g, o.dot, graph.DOTOptions{Summarize: 2}); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "train: graph written to %s\n", o.dot)

@@ -73,6 +73,25 @@ func TestDotFlag(t *testing.T) {
 	}
 }
 
+// A minibatch that runs as two blocks of sequences (graph.Parallel) is
+// drawn with the whole batch's shapes: 16 sequences of 12 hiddens give
+// H_t of (16, 12), not a block's (8, 12).
+func TestDotFlagWholeBatch(t *testing.T) {
+	data := writeText(t, strings.Repeat("abc def ghi ", 80))
+	out := filepath.Join(t.TempDir(), "rnn.dot")
+	code, _, errOut := runCmd("-data", data, "-dot", out, "-epochs", "1", "-batch", "16", "-steps", "3", "-hiddens", "12", "-predict-every", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "(16, 12)") || strings.Contains(string(b), "(8, 12)") {
+		t.Errorf("-dot of a batch of 16 does not show (16, 12) shapes alone")
+	}
+}
+
 func TestOpticksCorpus(t *testing.T) {
 	code, out, errOut := runCmd(append([]string{"-corpus", "opticks", "-max-tokens", "2000"}, tiny...)...)
 	if code != 0 {
