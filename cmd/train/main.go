@@ -541,8 +541,15 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 		cores = "1 core"
 	}
 	nodes := fmt.Sprintf("%d nodes", sum.Nodes)
-	if sum.Graphs > 1 {
-		nodes = fmt.Sprintf("%d steps in chunks of %d (%d graphs, %d nodes)", sum.NumSteps, sum.ChunkSteps, sum.Graphs, sum.Nodes)
+	var how []string
+	if sum.Parts > 1 {
+		how = append(how, fmt.Sprintf("%d sequences in %d blocks", o.train.BatchSize, sum.Parts))
+	}
+	if sum.ChunkSteps < sum.NumSteps {
+		how = append(how, fmt.Sprintf("%d steps in chunks of %d", sum.NumSteps, sum.ChunkSteps))
+	}
+	if len(how) > 0 {
+		nodes = fmt.Sprintf("%s (%d graphs, %d nodes)", strings.Join(how, ", "), sum.Graphs, sum.Nodes)
 	}
 	fmt.Fprintf(stdout, "graph: %s, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
 		nodes, ms(sum.Build), ms(sum.Compile), graph.BLAS(), cores)

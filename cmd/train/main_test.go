@@ -73,15 +73,18 @@ func TestDotFlag(t *testing.T) {
 	}
 }
 
-// A minibatch that runs as two blocks of sequences (graph.Parallel) is
-// drawn with the whole batch's shapes: 16 sequences of 12 hiddens give
+// A minibatch that runs as two blocks of sequences (graph.Parallel) says
+// so on the graph: line, and is drawn with the whole batch's shapes: 16 sequences of 12 hiddens give
 // H_t of (16, 12), not a block's (8, 12).
 func TestDotFlagWholeBatch(t *testing.T) {
 	data := writeText(t, strings.Repeat("abc def ghi ", 80))
 	out := filepath.Join(t.TempDir(), "rnn.dot")
-	code, _, errOut := runCmd("-data", data, "-dot", out, "-epochs", "1", "-batch", "16", "-steps", "3", "-hiddens", "12", "-predict-every", "0")
+	code, stdout, errOut := runCmd("-data", data, "-dot", out, "-epochs", "1", "-batch", "16", "-steps", "3", "-hiddens", "12", "-predict-every", "0")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if want := "graph: 16 sequences in 2 blocks (2 graphs, "; !strings.Contains(stdout, want) {
+		t.Errorf("output lacks %q:\n%s", want, stdout)
 	}
 	b, err := os.ReadFile(out)
 	if err != nil {
