@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/unroll/unroll/datasets"
+	"github.com/unroll/unroll/internal/kernels"
 	"gorgonia.org/tensor"
 )
 
@@ -204,6 +205,13 @@ func (c *Chunked) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, er
 	}
 	if len(state) != len(c.seed) {
 		return 0, fmt.Errorf("graph: Run: want %d state tensors, got %d", len(c.seed), len(state))
+	}
+	// Held across the chunks: each weight is packed once per minibatch.
+	for _, u := range []*Unrolled{c.fwd, c.full, c.last} {
+		if u != nil {
+			defer kernels.Hold(u.weights...)()
+			break
+		}
 	}
 	// Each chunk's steps [t0, t0+steps) of every row.
 	for k, part := range c.mbs {
