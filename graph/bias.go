@@ -7,7 +7,6 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	"github.com/unroll/unroll/internal/blas"
 	"github.com/unroll/unroll/internal/par"
 )
 
@@ -64,10 +63,6 @@ func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) {
 
 // addRows writes x + b for each row of width len(b).
 func addRows[T float32 | float64](dst, x, b []T) {
-	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
-		blas.Vec32.AddRows(d, any(x).([]float32), any(b).([]float32))
-		return
-	}
 	h := len(b)
 	for i := 0; i < len(x); i += h {
 		d, r := dst[i:i+h], x[i:i+h]
@@ -143,12 +138,6 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 // colSum adds to dst[lo:hi] the sums over the rows of x (rows of width h)
 // of columns lo to hi, adding the rows in order.
 func colSum[T float32 | float64](dst, x []T, h, lo, hi int) {
-	if d, ok := any(dst).([]float32); ok && blas.Vec32 != nil {
-		if x := any(x).([]float32); len(x) > 0 {
-			blas.Vec32.ColSum(d[lo:hi], x[lo:], h)
-		}
-		return
-	}
 	d := dst[lo:hi]
 	for i := 0; i < len(x); i += h {
 		for j, v := range x[i+lo : i+hi] {

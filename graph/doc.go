@@ -59,7 +59,7 @@
 // Matrix products, Gorgonia's and this package's alike, run on the BLAS
 // the build installs with G.Use: this project's own SIMD kernels
 // (internal/kernels, AVX-512 or AVX2 chosen at run time, a portable Go
-// fallback) by default, OpenBLAS with -tags openblas. The cores share a
+// fallback), with nothing to install. The cores share a
 // minibatch in fixed blocks (Parallel's blocks of sequences; a large
 // product's column blocks when a core is free), so a run is reproducible
 // bit for bit on one machine.

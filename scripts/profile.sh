@@ -2,7 +2,6 @@
 # profile.sh: where a training minibatch spends its time.
 #
 #   scripts/profile.sh                  # default build (our kernels), H=512
-#   TAGS=openblas scripts/profile.sh    # the OpenBLAS build
 #   BENCH=MinibatchConcise scripts/profile.sh
 #
 # Runs the minibatch benchmark of package train under the CPU profiler and
@@ -10,12 +9,11 @@
 # take the most CPU time (with their share of all samples).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TAGS=${TAGS:-}
 BENCH=${BENCH:-MinibatchScratch}
 N=${N:-40x}
 OUT=${OUT:-$(mktemp -d /tmp/profile.XXXXXX)}
 
-go test -tags "$TAGS" -c -o "$OUT/train.test" ./train/
+go test -c -o "$OUT/train.test" ./train/
 "$OUT/train.test" -test.run xxx -test.bench "^Benchmark$BENCH\$" -test.benchtime "$N" \
 	-test.cpuprofile "$OUT/cpu.prof" >"$OUT/bench.txt"
 line=$(grep -E "^Benchmark$BENCH" "$OUT/bench.txt")
@@ -23,9 +21,9 @@ echo "$line"
 echo "BLAS: $(grep -o 'BLAS: .*' "$OUT/bench.txt" | head -1 | cut -d' ' -f2-)"
 metric() { echo "$line" | awk -v m="$1" '{for (i = 2; i <= NF; i++) if ($i == m) print $(i-1)}'; }
 echo "wall time per minibatch: $(awk "BEGIN {printf \"%.1f\", $(metric ns/op) / 1e6}") ms, $(metric tokens/s) tokens/s"
-# Samples in matrix products: this project's kernels (internal/kernels),
-# gonum's, and OpenBLAS with the -tags openblas build.
-matmul='unroll/internal/kernels\.|gonum/blas/gonum\.|libopenblas|libc\.so'
+# Samples in matrix products: this project's kernels (internal/kernels)
+# and gonum's.
+matmul='unroll/internal/kernels\.|gonum/blas/gonum\.'
 echo "costliest Go functions outside matrix products (flat CPU time, % of all samples):"
 go tool pprof -top -nodefraction=0 -nodecount=15 -ignore="$matmul" "$OUT/train.test" "$OUT/cpu.prof" 2>/dev/null |
 	awk '/flat%/ {p=1; next} p && NF {print "  " $0}'

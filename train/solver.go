@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/unroll/unroll/graph"
-	"github.com/unroll/unroll/internal/blas"
 	"github.com/unroll/unroll/internal/par"
 	"gorgonia.org/tensor"
 )
@@ -54,10 +53,6 @@ func scaleBy[T float32 | float64](x []T, a T) {
 
 // axpy sets y += a*x.
 func axpy[T float32 | float64](y, x []T, a T) {
-	if y, ok := any(y).([]float32); ok && blas.Vec32 != nil {
-		blas.Vec32.Axpy(y, any(x).([]float32), any(a).(float32))
-		return
-	}
 	x = x[:len(y)]
 	for i := range y {
 		y[i] += a * x[i]

@@ -553,9 +553,6 @@ func trainRun(ctx context.Context, o *options, stdout, stderr io.Writer) (err er
 	}
 	fmt.Fprintf(stdout, "graph: %s, built in %.1f ms, compiled in %.1f ms; %s, %s used\n",
 		nodes, ms(sum.Build), ms(sum.Compile), graph.BLAS(), cores)
-	if w := graph.BLASWarning(); w != "" {
-		fmt.Fprintf(stderr, "train: %s\n", w)
-	}
 	if o.cpuProfile != "" {
 		stopProfile, err := startCPUProfile(o.cpuProfile)
 		if err != nil {
