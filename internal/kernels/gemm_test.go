@@ -24,6 +24,19 @@ type shape struct {
 	m, n, k int
 }
 
+// stored returns the rows and columns of A and B as stored (op(A) is m x
+// k, op(B) k x n).
+func (s shape) stored() (ar, ac, br, bc int) {
+	ar, ac, br, bc = s.m, s.k, s.k, s.n
+	if s.tA {
+		ar, ac = s.k, s.m
+	}
+	if s.tB {
+		br, bc = s.n, s.k
+	}
+	return
+}
+
 // testShapes: every combination of the edge sizes 1, 7, 33, 512, 1120 up
 // to about 20 million multiply-adds (the plain Go reference's cost), every
 // transpose, and the book RNN's products (B=32, T*B=1120, H=256 and 512,
@@ -97,14 +110,7 @@ func testGemm[T Float](t *testing.T, u float64) {
 	for si, s := range testShapes(testing.Short()) {
 		alpha, beta := ab[si%len(ab)][0], ab[si%len(ab)][1]
 		pad := func() int { return r.IntN(4) }
-		ar, ac := s.m, s.k
-		if s.tA {
-			ar, ac = s.k, s.m
-		}
-		br, bc := s.k, s.n
-		if s.tB {
-			br, bc = s.n, s.k
-		}
+		ar, ac, br, bc := s.stored()
 		lda, ldb, ldc := ac+pad(), bc+pad(), s.n+pad()
 		a := fill[T](r, ar*lda)
 		b := fill[T](r, br*ldb)
@@ -194,14 +200,7 @@ func TestSameBitsAnyWay(t *testing.T) {
 	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(5, 6))
 		for _, s := range []shape{{false, false, 32, 512, 512}, {false, true, 32, 512, 512}, {false, true, 16, 512, 512}, {true, false, 512, 512, 1120}, {false, false, 1120, 28, 512}, {true, true, 33, 70, 300}} {
-			ar, ac := s.m, s.k
-			if s.tA {
-				ar, ac = s.k, s.m
-			}
-			br, bc := s.k, s.n
-			if s.tB {
-				br, bc = s.n, s.k
-			}
+			ar, ac, br, bc := s.stored()
 			a, b, c0 := fill[float32](r, ar*ac), fill[float32](r, br*bc), fill[float32](r, s.m*s.n)
 			run := func() []float32 {
 				c := slices.Clone(c0)

@@ -14,14 +14,7 @@ func TestHeldSameBits(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, s := range []shape{{false, false, 16, 40, 33}, {false, true, 16, 40, 33}, {true, false, 7, 33, 300}, {true, true, 7, 33, 300},
 			{false, false, 1, 7, 1}, {false, true, 33, 512, 70}, {false, false, 32, 1, 5}, {false, true, 16, 16, 600}} {
-			ar, ac := s.m, s.k
-			if s.tA {
-				ar, ac = s.k, s.m
-			}
-			br, bc := s.k, s.n
-			if s.tB {
-				br, bc = s.n, s.k
-			}
+			ar, ac, br, bc := s.stored()
 			a, b, c0 := fill[float32](r, ar*ac), fill[float32](r, br*bc), fill[float32](r, s.m*s.n)
 			run := func() []float32 {
 				c := slices.Clone(c0)
