@@ -14,9 +14,13 @@ import (
 // each product reads W's rows far apart from memory (W does not stay in
 // cache between steps), and W^T had to be transposed, or the product
 // computed transposed, on every call. The graph holds its parameters for
-// the length of a run, during which nothing writes them. Holds nest (count per array); the
-// copies go with the last release. The caller must not write a held
-// array: a product would then use the old values.
+// the length of a run, during which nothing writes them.
+//
+// Holds nest (counted per array). After the last release the copies'
+// buffers are kept, to be packed anew from the array's values by the
+// first product that needs them once it is held again (a graph runs the
+// same products every run): no allocation per run. The caller must not
+// write a held array: a product would then use the old values.
 func Hold(xs ...any) (release func()) {
 	var keys []unsafe.Pointer
 	held.mu.Lock()
@@ -38,39 +42,69 @@ func Hold(xs ...any) (release func()) {
 		}
 		e := held.m[p]
 		if e == nil {
-			e = &heldArray{words: n}
+			e = &heldArray{}
 			held.m[p] = e
 		}
-		e.refs++
+		if e.refs++; e.refs == 1 {
+			// Held anew: every kept copy is stale.
+			e.mu.Lock()
+			e.gen++
+			if e.words != n {
+				e.t = nil // another array at this address
+			}
+			e.words = n
+			e.mu.Unlock()
+		}
 		keys = append(keys, p)
 	}
 	held.mu.Unlock()
 	return func() {
 		held.mu.Lock()
 		defer held.mu.Unlock()
+		idle := 0
 		for _, p := range keys {
 			if e := held.m[p]; e != nil {
-				if e.refs--; e.refs == 0 {
+				e.refs--
+			}
+		}
+		keys = nil
+		for _, e := range held.m {
+			if e.refs == 0 {
+				idle++
+			}
+		}
+		if idle > maxIdle { // a caller that holds ever new arrays
+			for p, e := range held.m {
+				if e.refs == 0 {
 					delete(held.m, p)
 				}
 			}
 		}
-		keys = nil
 	}
 }
+
+// maxIdle is the number of released arrays whose buffers are kept.
+const maxIdle = 64
 
 var held = struct {
 	mu sync.Mutex
 	m  map[unsafe.Pointer]*heldArray
 }{m: map[unsafe.Pointer]*heldArray{}}
 
-// heldArray is one held array and its transposed copies, by the shape
-// and stride they were made for.
+// heldArray is one held array and its packed copies, by the shape,
+// stride, tile width and transpose they were made for.
 type heldArray struct {
-	refs  int
-	words int // length in 4-byte words
+	refs  int // under held.mu
 	mu    sync.Mutex
-	t     map[[5]int]any // packed op(B) by n, k, ldb, nr, tB
+	words int    // length in 4-byte words
+	gen   uint64 // holds so far; a copy packed in an earlier one is stale
+	t     map[[5]int]*heldCopy
+}
+
+// heldCopy is a packed op(B) ([]T) and the hold it was packed in.
+type heldCopy struct {
+	buf any
+	gen uint64
 }
 
 // heldPanels returns op(B) (k x n; B^T when tB, b then n x k) packed in
@@ -80,28 +114,39 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 	p := unsafe.Pointer(&b[0])
 	held.mu.Lock()
 	e := held.m[p]
+	if e != nil && e.refs == 0 {
+		e = nil // kept from an earlier hold, not held now
+	}
 	held.mu.Unlock()
+	if e == nil {
+		return nil
+	}
 	rows, cols := k, n
 	if tB {
 		rows, cols = n, k
 	}
-	if e == nil || (rows-1)*ldb+cols > e.words*4/int(unsafe.Sizeof(T(0))) {
-		return nil
-	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if (rows-1)*ldb+cols > e.words*4/int(unsafe.Sizeof(T(0))) {
+		return nil
+	}
 	key := [5]int{n, k, ldb, nr, 0}
 	if tB {
 		key[4] = 1
 	}
-	if t, ok := e.t[key].([]T); ok {
-		return t
+	c := e.t[key]
+	if c == nil {
+		c = &heldCopy{buf: make([]T, (n+nr-1)/nr*k*nr)}
+		if e.t == nil {
+			e.t = map[[5]int]*heldCopy{}
+		}
+		e.t[key] = c
+	} else if c.gen == e.gen {
+		return c.buf.([]T)
 	}
-	t := packPanels(b, tB, n, k, ldb, nr)
-	if e.t == nil {
-		e.t = map[[5]int]any{}
-	}
-	e.t[key] = t
+	t := c.buf.([]T)
+	packPanelsInto(t, b, tB, n, k, ldb, nr)
+	c.gen = e.gen
 	return t
 }
 
@@ -110,8 +155,15 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 // columns past n zero. A micro-kernel reads a panel's rows one after the
 // other, nr values apart.
 func packPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
+	out := make([]T, (n+nr-1)/nr*k*nr)
+	packPanelsInto(out, b, tB, n, k, ldb, nr)
+	return out
+}
+
+// packPanelsInto is packPanels into out, of packPanels' result's length;
+// the columns past n must be zero already.
+func packPanelsInto[T Float](out, b []T, tB bool, n, k, ldb, nr int) {
 	tiles := (n + nr - 1) / nr
-	out := make([]T, tiles*k*nr)
 	for j := 0; j < tiles; j++ {
 		w := min(nr, n-j*nr)
 		panel := out[j*k*nr : (j+1)*k*nr]
@@ -134,5 +186,4 @@ func packPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 			}
 		}
 	}
-	return out
 }

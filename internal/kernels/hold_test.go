@@ -45,9 +45,10 @@ func TestHeldSameBits(t *testing.T) {
 	})
 }
 
-// The copy is kept while held (one per shape, stride and tile), made
-// afresh once released (a held array changed after its release is read
-// anew), and not used by a product whose B starts inside the array.
+// The copy is kept while held (one per shape, stride and tile), unused
+// once released, packed anew when held again (a held array changed
+// between two holds is read anew), and not used by a product whose B
+// starts inside the array.
 func TestHeldLifetime(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	const m, n, k = 16, 40, 33
@@ -80,5 +81,12 @@ func TestHeldLifetime(t *testing.T) {
 	got := prod(w)
 	if slices.Equal(got, want) {
 		t.Fatal("changed B after the release, the product did not change")
+	}
+	// Held again: the kept buffer is packed anew from the new values.
+	release = Hold(w)
+	again := prod(w)
+	release()
+	if !slices.Equal(again, got) {
+		t.Fatal("held again after a change, the product used the old copy")
 	}
 }
