@@ -218,10 +218,11 @@ func unroll(m Model, cfg Config, role chunkRole) (*Unrolled, error) {
 	return u.compile(start)
 }
 
-// grad adds the symbolic gradients (symbolicGrads: G.Backpropagate) of the loss with respect to every
-// parameter; with StateGrad, with respect to the initial states too; with
-// role.carry, of the loss plus sum(S_T * seed) over the final states, and
-// with respect to the initial states too.
+// grad adds the symbolic gradients (symbolicGrads, G.Backpropagate's) of
+// the loss with respect to every parameter; with StateGrad, with respect
+// to the initial states too; with role.carry, of the loss plus
+// sum(S_T * seed) over the final states, and with respect to the initial
+// states too.
 func (u *Unrolled) grad() error {
 	if !u.role.carry && !u.StateGrad {
 		_, dead, err := symbolicGrads(u.Loss, u.Params, u.Params)
