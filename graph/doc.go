@@ -1,7 +1,8 @@
 // Package graph unrolls a language model over a fixed number of time steps
 // into one Gorgonia expression graph, compiled once into a TapeMachine and
 // run for every minibatch. The model's equations are written in Gorgonia's
-// own ops, and G.Grad derives every gradient.
+// own ops, and Gorgonia's symbolic differentiation (G.Backpropagate, what
+// G.Grad calls) derives every gradient.
 //
 // A Cell is one time step written as the book writes it, like PyTorch's
 // nn.RNNCell(input, hx): it maps X_t (batch, inputs) and the previous state
