@@ -19,11 +19,14 @@ import (
 // Holds nest (counted per array). After the last release the copies'
 // buffers are kept, to be packed anew from the array's values by the
 // first product that needs them once it is held again (a graph runs the
-// same products every run): no allocation per run. The caller must not
+// same products every run): no allocation per run. They go once the array
+// has not been held for maxAge holds of any array, or when more than
+// maxIdle arrays are idle. The caller must not
 // write a held array: a product would then use the old values.
 func Hold(xs ...any) (release func()) {
 	var keys []unsafe.Pointer
 	held.mu.Lock()
+	held.holds++
 	for _, x := range xs {
 		var p unsafe.Pointer
 		var n int
@@ -45,6 +48,7 @@ func Hold(xs ...any) (release func()) {
 			e = &heldArray{}
 			held.m[p] = e
 		}
+		e.last = held.holds
 		if e.refs++; e.refs == 1 {
 			// Held anew: every kept copy is stale.
 			e.mu.Lock()
@@ -61,40 +65,48 @@ func Hold(xs ...any) (release func()) {
 	return func() {
 		held.mu.Lock()
 		defer held.mu.Unlock()
-		idle := 0
 		for _, p := range keys {
 			if e := held.m[p]; e != nil {
 				e.refs--
 			}
 		}
 		keys = nil
+		// An array not held in the last maxAge holds (a model no longer
+		// trained, say) loses its copies, and the map its pointer, which
+		// would keep the array alive; so do all idle ones past maxIdle.
+		idle := 0
 		for _, e := range held.m {
 			if e.refs == 0 {
 				idle++
 			}
 		}
-		if idle > maxIdle { // a caller that holds ever new arrays
-			for p, e := range held.m {
-				if e.refs == 0 {
-					delete(held.m, p)
-				}
+		for p, e := range held.m {
+			if e.refs == 0 && (idle > maxIdle || held.holds-e.last > maxAge) {
+				delete(held.m, p)
 			}
 		}
 	}
 }
 
-// maxIdle is the number of released arrays whose buffers are kept.
-const maxIdle = 64
+// maxIdle is the number of released arrays whose buffers are kept;
+// maxAge the number of holds (of any array) after which a released
+// array's are dropped.
+const (
+	maxIdle = 64
+	maxAge  = 256
+)
 
 var held = struct {
-	mu sync.Mutex
-	m  map[unsafe.Pointer]*heldArray
+	mu    sync.Mutex
+	m     map[unsafe.Pointer]*heldArray
+	holds uint64 // calls of Hold so far
 }{m: map[unsafe.Pointer]*heldArray{}}
 
 // heldArray is one held array and its packed copies, by the shape,
 // stride, tile width and transpose they were made for.
 type heldArray struct {
-	refs  int // under held.mu
+	refs  int    // under held.mu
+	last  uint64 // under held.mu: held.holds when last held
 	mu    sync.Mutex
 	words int    // length in 4-byte words
 	gen   uint64 // holds so far; a copy packed in an earlier one is stale

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // A held B gives the bits of the unheld product, for every transpose and
@@ -88,5 +89,31 @@ func TestHeldLifetime(t *testing.T) {
 	release()
 	if !slices.Equal(again, got) {
 		t.Fatal("held again after a change, the product used the old copy")
+	}
+}
+
+// A released array not held again for maxAge holds of others loses its
+// kept copy, and the package its pointer (which would keep a discarded
+// model's weights alive).
+func TestHeldForgetsIdleArrays(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	a, old, other := fill[float32](r, 16*33), fill[float32](r, 40*33), fill[float32](r, 40*33)
+	c := make([]float32, 16*40)
+	release := Hold(old)
+	Sgemm(false, true, 16, 40, 33, 1, a, 33, old, 33, 0, c, 40)
+	release()
+	inMap := func() bool {
+		held.mu.Lock()
+		defer held.mu.Unlock()
+		return held.m[unsafe.Pointer(&old[0])] != nil
+	}
+	if !inMap() {
+		t.Fatal("the released array's copy was not kept for its next hold")
+	}
+	for i := 0; i <= maxAge; i++ {
+		Hold(other)()
+	}
+	if inMap() {
+		t.Errorf("an array idle for %d holds is still kept", maxAge+1)
 	}
 }
