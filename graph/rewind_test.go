@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -45,25 +46,7 @@ func TestRewindSameBits(t *testing.T) {
 					x[i], y[i] = r.IntN(vocab), r.IntN(vocab)
 				}
 				ids := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: steps} // any ids will do
-				la, err := ua.Run(ids, sa)
-				if err != nil {
-					t.Fatal(err)
-				}
-				lb, err := ub.Run(ids, sb)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if math.Float64bits(la) != math.Float64bits(lb) {
-					t.Fatalf("%s %v run %d: loss %v rewound, %v reset", kind, dt, run, la, lb)
-				}
-				ga, _ := ua.Grads()
-				gb, _ := ub.Grads()
-				for i, p := range ma.Params() {
-					sameBits(t, kind+" d"+p.Name, ga[i], gb[i])
-				}
-				for i := range sa {
-					sameBits(t, kind+" state", sa[i], sb[i])
-				}
+				ga, gb := runSameBits(t, fmt.Sprintf("%s %v run %d (rewound, reset)", kind, dt, run), ua, ub, ma, sa, sb, ids)
 				// An SGD step on both, so the next run sees new weights.
 				for i, p := range ma.Params() {
 					step(p.Value, ga[i])
@@ -72,6 +55,33 @@ func TestRewindSameBits(t *testing.T) {
 			}
 		}
 	}
+}
+
+// runSameBits runs ua and ub (graphs of two copies of model ma) on ids
+// from the states sa and sb, and checks that the loss, every gradient and
+// the final state have the same bits in both; it returns the gradients.
+func runSameBits(t *testing.T, what string, ua, ub *graph.Unrolled, ma graph.Model, sa, sb []*tensor.Dense, ids datasets.Minibatch) (ga, gb []*tensor.Dense) {
+	t.Helper()
+	la, err := ua.Run(ids, sa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := ub.Run(ids, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Float64bits(la) != math.Float64bits(lb) {
+		t.Fatalf("%s: loss %v and %v", what, la, lb)
+	}
+	ga, _ = ua.Grads()
+	gb, _ = ub.Grads()
+	for i, p := range ma.Params() {
+		sameBits(t, what+" d"+p.Name, ga[i], gb[i])
+	}
+	for i := range sa {
+		sameBits(t, what+" state", sa[i], sb[i])
+	}
+	return ga, gb
 }
 
 func zeroStates(m graph.Model, batch int, dt tensor.Dtype) []*tensor.Dense {

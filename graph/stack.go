@@ -84,17 +84,22 @@ func (o stackOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	shape, _ := o.InferShape(ins[0].Shape())
 	out := o.out.get(ins[0].Dtype(), shape...)
+	stackInto(out, ins)
+	return out, nil
+}
+
+// stackInto copies the matrices ins, in order, into the rows of dst, in
+// blocks of inputs that copy at least minParElems values each.
+func stackInto(dst *tensor.Dense, ins []*tensor.Dense) {
 	offs := make([]int, len(ins)+1)
 	for i, d := range ins {
 		offs[i+1] = offs[i] + d.DataSize()
 	}
-	// Blocks of inputs that copy at least minParElems values each.
-	par.Range(len(ins), max(1, len(ins)*minParElems/max(out.DataSize(), 1)), func(_, lo, hi int) {
+	par.Range(len(ins), max(1, len(ins)*minParElems/max(dst.DataSize(), 1)), func(_, lo, hi int) {
 		for i := lo; i < hi; i++ {
-			copyInto(out, ins[i], offs[i])
+			copyInto(dst, ins[i], offs[i])
 		}
 	})
-	return out, nil
 }
 
 // copyInto copies src's values into dst from element off; returns the count.

@@ -9,7 +9,6 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/unroll/unroll/internal/blas"
-	"github.com/unroll/unroll/internal/par"
 )
 
 // sumMulTN returns x_1ᵀ dy_1 + ... + x_kᵀ dy_k, the gradient of a weight W
@@ -90,17 +89,4 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 		blas.Impl().Dgemm(gblas.Trans, gblas.NoTrans, in, outW, n, 1, x.Float64s(), in, dy.Float64s(), outW, 0, d, outW)
 	}
 	return out, nil
-}
-
-// stackInto copies the matrices ins, in order, into the rows of dst.
-func stackInto(dst *tensor.Dense, ins []*tensor.Dense) {
-	offs := make([]int, len(ins)+1)
-	for i, d := range ins {
-		offs[i+1] = offs[i] + d.DataSize()
-	}
-	par.Range(len(ins), max(1, len(ins)*minParElems/max(dst.DataSize(), 1)), func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			copyInto(dst, ins[i], offs[i])
-		}
-	})
 }

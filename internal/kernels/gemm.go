@@ -179,14 +179,14 @@ func nn[T Float](mk *micro[T], m, n, k int, alpha T, a []T, rsa, csa int, b []T,
 	}
 	if nt >= 2*parts || nt >= mt {
 		parts = min(parts, nt)
-		par.DoIfFree(parts, func(i int) {
+		par.Do(parts, func(i int) {
 			j0, j1 := nt*i/parts*mk.nr, min(nt*(i+1)/parts*mk.nr, n)
 			block(mk, m, n, k, 0, m, j0, j1, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		})
 		return
 	}
 	parts = min(parts, mt)
-	par.DoIfFree(parts, func(i int) {
+	par.Do(parts, func(i int) {
 		i0, i1 := mt*i/parts*mk.mr, min(mt*(i+1)/parts*mk.mr, m)
 		block(mk, m, n, k, i0, i1, 0, n, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 	})

@@ -157,24 +157,17 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 		return c.buf.([]T)
 	}
 	t := c.buf.([]T)
-	packPanelsInto(t, b, tB, n, k, ldb, nr)
+	packPanels(t, b, tB, n, k, ldb, nr)
 	c.gen = e.gen
 	return t
 }
 
-// packPanels copies op(B) (k x n) into column panels of nr: panel j (columns
-// j*nr to j*nr+nr) is k rows of nr values, row p at (j*k + p)*nr, the
-// columns past n zero. A micro-kernel reads a panel's rows one after the
-// other, nr values apart.
-func packPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
-	out := make([]T, (n+nr-1)/nr*k*nr)
-	packPanelsInto(out, b, tB, n, k, ldb, nr)
-	return out
-}
-
-// packPanelsInto is packPanels into out, of packPanels' result's length;
-// the columns past n must be zero already.
-func packPanelsInto[T Float](out, b []T, tB bool, n, k, ldb, nr int) {
+// packPanels copies op(B) (k x n) into out in column panels of nr: panel
+// j (columns j*nr to j*nr+nr) is k rows of nr values, row p at (j*k +
+// p)*nr. out has (n+nr-1)/nr*k*nr values, those of the columns past n
+// zero already (packPanels leaves them). A micro-kernel reads a panel's
+// rows one after the other, nr values apart.
+func packPanels[T Float](out, b []T, tB bool, n, k, ldb, nr int) {
 	tiles := (n + nr - 1) / nr
 	for j := 0; j < tiles; j++ {
 		w := min(nr, n-j*nr)

@@ -15,13 +15,7 @@ func TestHeldSameBits(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, s := range []shape{{false, false, 16, 40, 33}, {false, true, 16, 40, 33}, {true, false, 7, 33, 300}, {true, true, 7, 33, 300},
 			{false, false, 1, 7, 1}, {false, true, 33, 512, 70}, {false, false, 32, 1, 5}, {false, true, 16, 16, 600}} {
-			ar, ac, br, bc := s.stored()
-			a, b, c0 := fill[float32](r, ar*ac), fill[float32](r, br*bc), fill[float32](r, s.m*s.n)
-			run := func() []float32 {
-				c := slices.Clone(c0)
-				Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, a, ac, b, bc, 0.5, c, s.n)
-				return c
-			}
+			b, run := randomProduct[float32](r, s)
 			want := run()
 			release := Hold(b)
 			got, again := run(), run() // the second from the kept copy
@@ -29,12 +23,7 @@ func TestHeldSameBits(t *testing.T) {
 			if !slices.Equal(got, want) || !slices.Equal(again, want) {
 				t.Errorf("%+v: held product differs from the unheld one", s)
 			}
-			ad, bd, cd := fill[float64](r, ar*ac), fill[float64](r, br*bc), fill[float64](r, s.m*s.n)
-			rund := func() []float64 {
-				c := slices.Clone(cd)
-				Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, ad, ac, bd, bc, 0.5, c, s.n)
-				return c
-			}
+			bd, rund := randomProduct[float64](r, s)
 			wantd := rund()
 			release = Hold(bd)
 			gotd := rund()
@@ -115,5 +104,24 @@ func TestHeldForgetsIdleArrays(t *testing.T) {
 	}
 	if inMap() {
 		t.Errorf("an array idle for %d holds is still kept", maxAge+1)
+	}
+}
+
+// randomProduct fills the operands of s at random (packed, strides equal
+// to widths) and returns B and run, which computes C = 1.5 op(A) op(B) +
+// 0.5 C0, afresh from the same C0 on each call.
+func randomProduct[T Float](r *rand.Rand, s shape) (b []T, run func() []T) {
+	ar, ac, br, bc := s.stored()
+	a, c0 := fill[T](r, ar*ac), fill[T](r, s.m*s.n)
+	b = fill[T](r, br*bc)
+	return b, func() []T {
+		c := slices.Clone(c0)
+		switch a := any(a).(type) {
+		case []float32:
+			Sgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, a, ac, any(b).([]float32), bc, 0.5, any(c).([]float32), s.n)
+		case []float64:
+			Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, a, ac, any(b).([]float64), bc, 0.5, any(c).([]float64), s.n)
+		}
+		return c
 	}
 }

@@ -131,7 +131,17 @@ func SetWorkers(n int) {
 // another goroutine, or Do called from one of its parts, as the ops of a
 // graph run by one part of a data-parallel minibatch do), it runs every
 // part on the caller: the cores are taken.
-func Do(n int, f func(i int)) { DoIfFree(n, f) }
+func Do(n int, f func(i int)) {
+	q := p
+	if n <= 1 || q.workers == 1 || !q.mu.TryLock() {
+		for i := 0; i < n; i++ {
+			f(i)
+		}
+		return
+	}
+	defer q.mu.Unlock()
+	q.doLocked(n, f)
+}
 
 // Range runs f(i, lo, hi) over [0, n) cut into at most Workers() blocks i
 // of at least minBlock indices each (one block, on the caller, if n is too
@@ -156,19 +166,6 @@ func Busy() bool {
 	}
 	p.mu.Unlock()
 	return false
-}
-
-// DoIfFree is Do (an older name, kept for the kernels' calls).
-func DoIfFree(n int, f func(i int)) {
-	q := p
-	if n <= 1 || q.workers == 1 || !q.mu.TryLock() {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	defer q.mu.Unlock()
-	q.doLocked(n, f)
 }
 
 func (q *pool) doLocked(n int, f func(int)) {
