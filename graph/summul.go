@@ -9,6 +9,7 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/unroll/unroll/internal/blas"
+	"github.com/unroll/unroll/internal/kernels"
 )
 
 // sumMulTN returns x_1ᵀ dy_1 + ... + x_kᵀ dy_k, the gradient of a weight W
@@ -76,6 +77,17 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	dt := xs[0].Dtype()
 	out := o.bufs.out.get(dt, in, outW)
+	if _, own := blas.Impl().(blas.Own); own {
+		// This project's kernels pack the pieces straight into their
+		// panels: no stacked copies.
+		switch d := out.Data().(type) {
+		case []float32:
+			kernels.SumTN32(d, outW, in, outW, pieces[float32](xs), pieces[float32](dys))
+		case []float64:
+			kernels.SumTN64(d, outW, in, outW, pieces[float64](xs), pieces[float64](dys))
+		}
+		return out, nil
+	}
 	x, dy := xs[0], dys[0]
 	if o.k > 1 {
 		x, dy = o.bufs.x.get(dt, n, in), o.bufs.dy.get(dt, n, outW)
@@ -89,4 +101,13 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 		blas.Impl().Dgemm(gblas.Trans, gblas.NoTrans, in, outW, n, 1, x.Float64s(), in, dy.Float64s(), outW, 0, d, outW)
 	}
 	return out, nil
+}
+
+// pieces returns the values of the matrices ts.
+func pieces[T float32 | float64](ts []*tensor.Dense) [][]T {
+	r := make([][]T, len(ts))
+	for i, t := range ts {
+		r[i] = t.Data().([]T)
+	}
+	return r
 }

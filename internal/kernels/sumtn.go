@@ -1,0 +1,191 @@
+package kernels
+
+import (
+	"fmt"
+	"unsafe"
+
+	"github.com/unroll/unroll/internal/par"
+)
+
+// SumTN32 sets c (m x n, rows ldc apart) to a_1ᵀ b_1 + ... + a_kᵀ b_k,
+// each a_i (r_i x m) and b_i (r_i x n) row-major without padding (rows m
+// and n values apart): the gradient of a weight used in k products x_i W,
+// given the products' gradients. It is Sgemm(tA, !tB) over the a_i and
+// the b_i stacked (their rows one after the other), computed without
+// stacking them: the operands are packed straight from the pieces into
+// the micro-kernel's panels, which a product of the stacked matrices
+// would copy them into anyway. Each element of C gets the same operations
+// as in that Sgemm, on every path: the same bits (TestSumTNIsStackedGemm).
+func SumTN32(c []float32, ldc, m, n int, as, bs [][]float32) {
+	sumTN(&cur.s, &cur.sn, c, ldc, m, n, as, bs)
+}
+
+// SumTN64 is SumTN32 for float64.
+func SumTN64(c []float64, ldc, m, n int, as, bs [][]float64) {
+	sumTN(&cur.d, &cur.dn, c, ldc, m, n, as, bs)
+}
+
+func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
+	if len(as) != len(bs) {
+		panic(fmt.Sprintf("kernels: SumTN of %d a's and %d b's", len(as), len(bs)))
+	}
+	if m < 0 || n < 0 {
+		panic(fmt.Sprintf("kernels: SumTN of negative shape %dx%d", m, n))
+	}
+	// The stacked rows: row p of the stacked a (b) is piece seg[p].
+	k := 0
+	for i := range as {
+		if m == 0 || n == 0 {
+			break
+		}
+		if len(as[i])%m != 0 || len(bs[i])%n != 0 || len(as[i])/m != len(bs[i])/n {
+			panic(fmt.Sprintf("kernels: SumTN piece %d: a has %d values (rows of %d), b %d (rows of %d): want the same number of whole rows", i, len(as[i]), m, len(bs[i]), n))
+		}
+		k += len(as[i]) / m
+	}
+	check("c", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := 0; i < m; i++ {
+			clear(c[i*ldc : i*ldc+n])
+		}
+		return
+	}
+	kern := pick(mk, narrow, n)
+	st := stacked[T]{as: as, bs: bs, m: m, n: n}
+	// Column blocks over the cores, as nn splits a product (whole column
+	// tiles, each element computed the same way in any block).
+	nt := (n + kern.nr - 1) / kern.nr
+	parts := 1
+	if 2*m*n*k >= splitFlops && !par.Busy() {
+		parts = min(maxParts, nt)
+	}
+	par.Do(parts, func(i int) {
+		j0, j1 := nt*i/parts*kern.nr, min(nt*(i+1)/parts*kern.nr, n)
+		st.block(kern, k, j0, j1, c, ldc)
+	})
+}
+
+// stacked is the pieces of SumTN seen as two stacked matrices, A (k x m)
+// and B (k x n).
+type stacked[T Float] struct {
+	as, bs [][]T
+	m, n   int
+}
+
+// block computes columns [j0, j1) of C = AᵀB, in passes of kc rows of A
+// and B as block does for Sgemm's (tA, !tB) product: per pass, Aᵀ packed
+// into row panels and each column tile of B into a panel, the tiles
+// computed by the same micro-kernel calls.
+func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
+	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
+	size := int(unsafe.Sizeof(T(0)))
+	rowTiles := (m + mr - 1) / mr
+	kcm := min(kc, k)
+	ap := getScratch[T](rowTiles * mr * kcm)
+	bp := getScratch[T](kcm * nr)
+	tile := getScratch[T](mr * nr)
+	defer func() {
+		putScratch(ap)
+		putScratch(bp)
+		putScratch(tile)
+	}()
+	// The piece and row within it where the pass starts.
+	piece, row := 0, 0
+	for p0 := 0; p0 < k; p0 += kc {
+		kb := min(kc, k-p0)
+		be, load := T(0), false
+		if p0 > 0 {
+			be, load = 1, true
+		}
+		s.packA(ap.s, mr, rowTiles, piece, row, kb)
+		for jt := j0; jt < j1; jt += nr {
+			jw := min(nr, n-jt)
+			s.packB(bp.s, nr, jt, jw, piece, row, kb)
+			for it := 0; it < m; it += mr {
+				ih := min(mr, m-it)
+				aptr := &ap.s[it/mr*mr*kb]
+				if ih == mr && jw == nr {
+					mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &c[it*ldc+jt], ldc*size, 1, be, load)
+					continue
+				}
+				// Edge tile: the same kernel on a copy.
+				if load {
+					for i := 0; i < ih; i++ {
+						copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
+					}
+				}
+				mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &tile.s[0], nr*size, 1, be, load)
+				for i := 0; i < ih; i++ {
+					copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
+				}
+			}
+		}
+		piece, row = s.advance(piece, row, kb)
+	}
+}
+
+// advance returns the piece and row kb stacked rows after (piece, row).
+func (s *stacked[T]) advance(piece, row, kb int) (int, int) {
+	for kb > 0 {
+		left := len(s.as[piece])/s.m - row
+		if kb < left {
+			return piece, row + kb
+		}
+		kb -= left
+		piece, row = piece+1, 0
+	}
+	for piece < len(s.as) && len(s.as[piece]) == 0 {
+		piece++
+	}
+	return piece, row
+}
+
+// packA writes kb stacked rows of A from (piece, row) as Aᵀ's row panels:
+// tile t's element (i, p) at t*mr*kb + p*mr + i, rows past m zero (as
+// packPanel packs op(A) = Aᵀ).
+func (s *stacked[T]) packA(dst []T, mr, rowTiles, piece, row, kb int) {
+	m := s.m
+	full := m / mr
+	for p := 0; p < kb; {
+		for len(s.as[piece]) == 0 {
+			piece++
+		}
+		src := s.as[piece]
+		rows := min(len(src)/m-row, kb-p)
+		for r := 0; r < rows; r++ {
+			x := src[(row+r)*m : (row+r+1)*m]
+			d := dst[(p+r)*mr:]
+			for t := 0; t < full; t++ {
+				copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
+			}
+			if full < rowTiles {
+				e := d[full*mr*kb : full*mr*kb+mr]
+				clear(e[copy(e, x[full*mr:]):])
+			}
+		}
+		p += rows
+		piece, row = piece+1, 0
+	}
+}
+
+// packB writes columns [jt, jt+jw) of kb stacked rows of B from (piece,
+// row) into an nr-wide panel (row p at p*nr, columns past jw zero).
+func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
+	n := s.n
+	for p := 0; p < kb; {
+		for len(s.bs[piece]) == 0 {
+			piece++
+		}
+		src := s.bs[piece]
+		rows := min(len(src)/n-row, kb-p)
+		for r := 0; r < rows; r++ {
+			d := dst[(p+r)*nr : (p+r+1)*nr]
+			clear(d[copy(d[:jw], src[(row+r)*n+jt:]):])
+		}
+		p += rows
+		piece, row = piece+1, 0
+	}
+}
