@@ -68,6 +68,7 @@ type Unrolled struct {
 	model   Model
 	vocab   int
 	xs      []*tensor.Dense
+	xids    [][]int // each step's token ids, rows of xs (kernels.OneHot)
 	ys      *tensor.Dense
 	lossV   G.Value
 	logitsV G.Value
@@ -333,8 +334,17 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 			return 0, fmt.Errorf("graph: Run: token id %d outside the vocabulary [0, %d)", id, u.vocab)
 		}
 	}
+	if u.xids == nil {
+		u.xids = make([][]int, len(u.xs))
+		for t := range u.xids {
+			u.xids[t] = make([]int, B)
+		}
+	}
 	for t, xt := range u.xs {
 		oneHot(xt, mb.X, t, T)
+		for b := range u.xids[t] {
+			u.xids[t][b] = mb.X[b*T+t]
+		}
 	}
 	if u.ys != nil {
 		ys := u.ys.Ints() // time-major, as the stacked logits
@@ -358,8 +368,16 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 		u.vm.Reset()
 	}
 	release := kernels.Hold(u.weights...)
+	// The products by the one-hot inputs are row lookups.
+	marks := make([]func(), len(u.xs))
+	for t, xt := range u.xs {
+		marks[t] = kernels.OneHot(xt.Data(), u.vocab, u.xids[t])
+	}
 	err := u.vm.RunAll()
 	release()
+	for _, unmark := range marks {
+		unmark()
+	}
 	if err != nil {
 		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))

@@ -77,6 +77,12 @@ func gemm[T Float](mk, narrow *micro[T], tA, tB bool, m, n, k int, alpha T, a []
 		}
 		return
 	}
+	if !tA && alpha == 1 && beta == 0 {
+		if ids := oneHotIDs(a, m, k, lda); ids != nil {
+			lookupRows(ids, n, b, tB, ldb, c, ldc)
+			return
+		}
+	}
 	// a(i, p) = A[i*rsa + p*csa].
 	rsa, csa := lda, 1
 	if tA {

@@ -53,6 +53,9 @@ func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 		}
 		return
 	}
+	if addOneHot(c, ldc, m, n, as, bs) {
+		return
+	}
 	kern := pick(mk, narrow, n)
 	st := stacked[T]{as: as, bs: bs, m: m, n: n}
 	// Column blocks over the cores, as nn splits a product (whole column
@@ -188,4 +191,65 @@ func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
 		p += rows
 		piece, row = piece+1, 0
 	}
+}
+
+// addOneHot computes SumTN when every a_i is marked one-hot (OneHot):
+// row p of the stacked B is added into row ids[p] of C, in passes of kc
+// stacked rows as the micro-kernels sum them (C = pass sum + C after the
+// first), so the same bits. It reports false, doing nothing, otherwise.
+func addOneHot[T Float](c []T, ldc, m, n int, as, bs [][]T) bool {
+	var ids []int
+	for _, a := range as {
+		if len(a) == 0 {
+			continue
+		}
+		x := oneHotIDs(a, len(a)/m, m, m)
+		if x == nil {
+			return false
+		}
+		ids = append(ids, x...)
+	}
+	var tmp *scratch[T]
+	if len(ids) > kc {
+		tmp = getScratch[T](m * n)
+		defer putScratch(tmp)
+	}
+	for i := 0; i < m; i++ {
+		clear(c[i*ldc : i*ldc+n])
+	}
+	piece, row := 0, 0
+	for p0 := 0; p0 < len(ids); p0 += kc {
+		kb := min(kc, len(ids)-p0)
+		acc, lda := c, ldc // the first pass sums into C itself
+		if p0 > 0 {
+			acc, lda = tmp.s, n
+			clear(acc)
+		}
+		for p := 0; p < kb; {
+			for len(bs[piece]) == 0 {
+				piece, row = piece+1, 0
+			}
+			src := bs[piece]
+			rows := min(len(src)/n-row, kb-p)
+			for r := 0; r < rows; r++ {
+				d := acc[ids[p0+p+r]*lda:][:n]
+				for j, v := range src[(row+r)*n : (row+r+1)*n] {
+					d[j] += v
+				}
+			}
+			p += rows
+			if row += rows; row == len(src)/n {
+				piece, row = piece+1, 0
+			}
+		}
+		if p0 > 0 {
+			for i := 0; i < m; i++ {
+				d, s := c[i*ldc:i*ldc+n], acc[i*n:(i+1)*n]
+				for j := range d {
+					d[j] = s[j] + d[j]
+				}
+			}
+		}
+	}
+	return true
 }

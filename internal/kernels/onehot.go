@@ -1,0 +1,101 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+)
+
+// OneHot marks x ([]float32 or []float64, rows x cols, row-major without
+// padding) as one-hot until release is called: row i is zero but for a 1
+// at column ids[i] (len(ids) rows). A language model's inputs are such
+// rows (the token ids of a time step), and a product by one of them is a
+// row lookup: Sgemm and Dgemm then copy op(B)'s rows ids[i] where they
+// would multiply (for alpha 1 and beta 0, the graphs' products), and
+// SumTN adds the rows of each b_i into the rows ids of the result where
+// it would multiply by a_iᵀ (the gradient of the weight). A product by a
+// one-hot row adds exact zeros to the one product that counts, so the
+// lookup gives the multiply's bits, as long as the other operand is
+// finite (0 x Inf is NaN in a multiply, nothing in a lookup). The caller
+// must not change x, nor let it be collected, before release.
+func OneHot(x any, cols int, ids []int) (release func()) {
+	var p unsafe.Pointer
+	var n int
+	switch s := x.(type) {
+	case []float32:
+		if len(s) > 0 {
+			p, n = unsafe.Pointer(&s[0]), len(s)
+		}
+	case []float64:
+		if len(s) > 0 {
+			p, n = unsafe.Pointer(&s[0]), len(s)
+		}
+	default:
+		panic(fmt.Sprintf("kernels: OneHot of %T", x))
+	}
+	if n != len(ids)*cols {
+		panic(fmt.Sprintf("kernels: OneHot: %d values are not %d rows of %d", n, len(ids), cols))
+	}
+	for _, id := range ids {
+		if id < 0 || id >= cols {
+			panic(fmt.Sprintf("kernels: OneHot: column %d of %d", id, cols))
+		}
+	}
+	if p == nil {
+		return func() {}
+	}
+	e := &oneHotRows{cols: cols, ids: ids}
+	oneHots.Lock()
+	oneHots.m[p] = e
+	oneHots.Unlock()
+	return func() {
+		oneHots.Lock()
+		if oneHots.m[p] == e {
+			delete(oneHots.m, p)
+		}
+		oneHots.Unlock()
+	}
+}
+
+type oneHotRows struct {
+	cols int
+	ids  []int
+}
+
+var oneHots = struct {
+	sync.Mutex
+	m map[unsafe.Pointer]*oneHotRows
+}{m: map[unsafe.Pointer]*oneHotRows{}}
+
+// oneHotIDs returns the ids of a, a rows x cols matrix with stride ld,
+// when it is a marked one-hot array of that shape; else nil.
+func oneHotIDs[T Float](a []T, rows, cols, ld int) []int {
+	if len(a) == 0 || ld != cols {
+		return nil
+	}
+	oneHots.Lock()
+	e := oneHots.m[unsafe.Pointer(&a[0])]
+	oneHots.Unlock()
+	if e == nil || e.cols != cols || len(e.ids) != rows {
+		return nil
+	}
+	return e.ids
+}
+
+// lookupRows sets row i of C (m x n) to 0 + op(B)'s row ids[i], op(B) k x
+// n (B n x k when tB): the product of one-hot rows and op(B) (alpha 1,
+// beta 0), whose kernels sum +0 and the one product 1*b.
+func lookupRows[T Float](ids []int, n int, b []T, tB bool, ldb int, c []T, ldc int) {
+	for i, id := range ids {
+		row := c[i*ldc : i*ldc+n]
+		if !tB {
+			for j, v := range b[id*ldb : id*ldb+n] {
+				row[j] = 0 + v
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = 0 + b[j*ldb+id]
+		}
+	}
+}
