@@ -29,74 +29,55 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT, $0-24
 	JZ   sigmoidAVX512_done
 
 sigmoidAVX512_loop:
-	VMOVUPS      (CX), Z0
-	VPXORD       Z3, Z3, Z3
-	VCMPPS       $0x1d, Z3, Z0, K1
-	VBROADCASTSS act5_sign<>+0(SB), Z3
-	VPXORD       Z3, Z0, Z3
-	VBLENDMPS    Z3, Z0, K1, Z1
-	VBROADCASTSS act5_log2e<>+0(SB), Z0
-	VMULPS       Z0, Z1, Z4
-	VBROADCASTSS act5_half<>+0(SB), Z0
-	VADDPS       Z0, Z4, Z4
-	VRNDSCALEPS  $0x09, Z4, Z4
-	VBROADCASTSS act5_c1<>+0(SB), Z0
-	VMULPS       Z0, Z4, Z5
-	VSUBPS       Z5, Z1, Z0
-	VBROADCASTSS act5_c2<>+0(SB), Z5
-	VMULPS       Z5, Z4, Z5
-	VSUBPS       Z5, Z0, Z0
-	VMULPS       Z0, Z0, Z6
-	VBROADCASTSS act5_p0<>+0(SB), Z5
-	VMULPS       Z5, Z0, Z5
-	VBROADCASTSS act5_p1<>+0(SB), Z7
-	VADDPS       Z7, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VBROADCASTSS act5_p2<>+0(SB), Z7
-	VADDPS       Z7, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VBROADCASTSS act5_p3<>+0(SB), Z7
-	VADDPS       Z7, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VBROADCASTSS act5_p4<>+0(SB), Z7
-	VADDPS       Z7, Z5, Z5
-	VMULPS       Z0, Z5, Z5
-	VBROADCASTSS act5_p5<>+0(SB), Z7
-	VADDPS       Z7, Z5, Z5
-	VMULPS       Z6, Z5, Z5
-	VADDPS       Z0, Z5, Z5
-	VBROADCASTSS act5_one<>+0(SB), Z0
-	VADDPS       Z0, Z5, Z5
-	VCVTTPS2DQ   Z4, Z6
-	VBROADCASTSS act5_127<>+0(SB), Z0
-	VPADDD       Z0, Z6, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z7, Z5, Z0
-	VBROADCASTSS act5_191<>+0(SB), Z7
-	VPADDD       Z7, Z6, Z7
-	VPSLLD       $0x17, Z7, Z7
-	VMULPS       Z7, Z5, Z5
-	VBROADCASTSS act5_2m64<>+0(SB), Z6
-	VMULPS       Z6, Z5, Z5
-	VBROADCASTSS act5_m126<>+0(SB), Z6
-	VCMPPS       $0x11, Z6, Z4, K2
-	VBLENDMPS    Z5, Z0, K2, Z0
-	VBROADCASTSS act5_min<>+0(SB), Z4
-	VCMPPS       $0x11, Z4, Z1, K2
-	VPXORD       Z5, Z5, Z5
-	VBLENDMPS    Z5, Z0, K2, Z0
-	VCMPPS       $0x03, Z1, Z1, K2
-	VBLENDMPS    Z1, Z0, K2, Z0
-	VBROADCASTSS act5_one<>+0(SB), Z4
-	VADDPS       Z4, Z0, Z4
-	VBROADCASTSS act5_one<>+0(SB), Z5
-	VBLENDMPS    Z5, Z0, K1, Z2
-	VDIVPS       Z4, Z2, Z0
-	VMOVUPS      Z0, (AX)
-	ADDQ         $0x00000040, CX
-	ADDQ         $0x00000040, AX
-	DECQ         DX
-	JNZ          sigmoidAVX512_loop
+	VMOVUPS        (CX), Z0
+	VPXORD         Z3, Z3, Z3
+	VCMPPS         $0x1d, Z3, Z0, K1
+	VPXORD.BCST    act5_sign<>+0(SB), Z0, Z3
+	VBLENDMPS      Z3, Z0, K1, Z1
+	VMULPS.BCST    act5_log2e<>+0(SB), Z1, Z4
+	VADDPS.BCST    act5_half<>+0(SB), Z4, Z4
+	VRNDSCALEPS    $0x09, Z4, Z4
+	VMULPS.BCST    act5_c1<>+0(SB), Z4, Z5
+	VSUBPS         Z5, Z1, Z0
+	VMULPS.BCST    act5_c2<>+0(SB), Z4, Z5
+	VSUBPS         Z5, Z0, Z0
+	VMULPS         Z0, Z0, Z6
+	VMULPS.BCST    act5_p0<>+0(SB), Z0, Z5
+	VADDPS.BCST    act5_p1<>+0(SB), Z5, Z5
+	VMULPS         Z0, Z5, Z5
+	VADDPS.BCST    act5_p2<>+0(SB), Z5, Z5
+	VMULPS         Z0, Z5, Z5
+	VADDPS.BCST    act5_p3<>+0(SB), Z5, Z5
+	VMULPS         Z0, Z5, Z5
+	VADDPS.BCST    act5_p4<>+0(SB), Z5, Z5
+	VMULPS         Z0, Z5, Z5
+	VADDPS.BCST    act5_p5<>+0(SB), Z5, Z5
+	VMULPS         Z6, Z5, Z5
+	VADDPS         Z0, Z5, Z5
+	VADDPS.BCST    act5_one<>+0(SB), Z5, Z5
+	VCVTTPS2DQ     Z4, Z6
+	VPADDD.BCST    act5_127<>+0(SB), Z6, Z7
+	VPSLLD         $0x17, Z7, Z7
+	VMULPS         Z7, Z5, Z0
+	VPADDD.BCST    act5_191<>+0(SB), Z6, Z7
+	VPSLLD         $0x17, Z7, Z7
+	VMULPS         Z7, Z5, Z5
+	VMULPS.BCST    act5_2m64<>+0(SB), Z5, Z5
+	VCMPPS.BCST    $0x11, act5_m126<>+0(SB), Z4, K2
+	VBLENDMPS      Z5, Z0, K2, Z0
+	VCMPPS.BCST    $0x11, act5_min<>+0(SB), Z1, K2
+	VPXORD         Z5, Z5, Z5
+	VBLENDMPS      Z5, Z0, K2, Z0
+	VCMPPS         $0x03, Z1, Z1, K2
+	VBLENDMPS      Z1, Z0, K2, Z0
+	VADDPS.BCST    act5_one<>+0(SB), Z0, Z4
+	VBLENDMPS.BCST act5_one<>+0(SB), Z0, K1, Z2
+	VDIVPS         Z4, Z2, Z0
+	VMOVUPS        Z0, (AX)
+	ADDQ           $0x00000040, CX
+	ADDQ           $0x00000040, AX
+	DECQ           DX
+	JNZ            sigmoidAVX512_loop
 
 sigmoidAVX512_done:
 	VZEROUPPER
@@ -158,103 +139,75 @@ TEXT ·tanhAVX512(SB), NOSPLIT, $0-24
 
 tanhAVX512_loop:
 	VMOVUPS      (CX), Z0
-	VBROADCASTSS act5_abs<>+0(SB), Z1
-	VPANDD       Z1, Z0, Z2
+	VPANDD.BCST  act5_abs<>+0(SB), Z0, Z2
 	VMULPS       Z0, Z0, Z1
-	VBROADCASTSS act5_t0<>+0(SB), Z4
-	VMULPS       Z4, Z1, Z4
-	VBROADCASTSS act5_t1<>+0(SB), Z5
-	VADDPS       Z5, Z4, Z4
+	VMULPS.BCST  act5_t0<>+0(SB), Z1, Z4
+	VADDPS.BCST  act5_t1<>+0(SB), Z4, Z4
 	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS act5_t2<>+0(SB), Z5
-	VADDPS       Z5, Z4, Z4
+	VADDPS.BCST  act5_t2<>+0(SB), Z4, Z4
 	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS act5_t3<>+0(SB), Z5
-	VADDPS       Z5, Z4, Z4
+	VADDPS.BCST  act5_t3<>+0(SB), Z4, Z4
 	VMULPS       Z1, Z4, Z4
-	VBROADCASTSS act5_t4<>+0(SB), Z5
-	VADDPS       Z5, Z4, Z4
+	VADDPS.BCST  act5_t4<>+0(SB), Z4, Z4
 	VMULPS       Z1, Z4, Z4
 	VMULPS       Z0, Z4, Z4
 	VADDPS       Z0, Z4, Z1
 	VPXORD       Z3, Z3, Z3
 	VCMPPS       $0x00, Z3, Z0, K1
 	VBLENDMPS    Z0, Z1, K1, Z1
-	VBROADCASTSS act5_two<>+0(SB), Z3
-	VMULPS       Z3, Z2, Z3
-	VBROADCASTSS act5_log2e<>+0(SB), Z4
-	VMULPS       Z4, Z3, Z5
-	VBROADCASTSS act5_half<>+0(SB), Z4
-	VADDPS       Z4, Z5, Z5
+	VMULPS.BCST  act5_two<>+0(SB), Z2, Z3
+	VMULPS.BCST  act5_log2e<>+0(SB), Z3, Z5
+	VADDPS.BCST  act5_half<>+0(SB), Z5, Z5
 	VRNDSCALEPS  $0x09, Z5, Z5
-	VBROADCASTSS act5_c1<>+0(SB), Z4
-	VMULPS       Z4, Z5, Z6
+	VMULPS.BCST  act5_c1<>+0(SB), Z5, Z6
 	VSUBPS       Z6, Z3, Z4
-	VBROADCASTSS act5_c2<>+0(SB), Z6
-	VMULPS       Z6, Z5, Z6
+	VMULPS.BCST  act5_c2<>+0(SB), Z5, Z6
 	VSUBPS       Z6, Z4, Z4
 	VMULPS       Z4, Z4, Z7
-	VBROADCASTSS act5_p0<>+0(SB), Z6
-	VMULPS       Z6, Z4, Z6
-	VBROADCASTSS act5_p1<>+0(SB), Z8
-	VADDPS       Z8, Z6, Z6
+	VMULPS.BCST  act5_p0<>+0(SB), Z4, Z6
+	VADDPS.BCST  act5_p1<>+0(SB), Z6, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS act5_p2<>+0(SB), Z8
-	VADDPS       Z8, Z6, Z6
+	VADDPS.BCST  act5_p2<>+0(SB), Z6, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS act5_p3<>+0(SB), Z8
-	VADDPS       Z8, Z6, Z6
+	VADDPS.BCST  act5_p3<>+0(SB), Z6, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS act5_p4<>+0(SB), Z8
-	VADDPS       Z8, Z6, Z6
+	VADDPS.BCST  act5_p4<>+0(SB), Z6, Z6
 	VMULPS       Z4, Z6, Z6
-	VBROADCASTSS act5_p5<>+0(SB), Z8
-	VADDPS       Z8, Z6, Z6
+	VADDPS.BCST  act5_p5<>+0(SB), Z6, Z6
 	VMULPS       Z7, Z6, Z6
 	VADDPS       Z4, Z6, Z6
-	VBROADCASTSS act5_one<>+0(SB), Z4
-	VADDPS       Z4, Z6, Z6
+	VADDPS.BCST  act5_one<>+0(SB), Z6, Z6
 	VCVTTPS2DQ   Z5, Z7
-	VBROADCASTSS act5_127<>+0(SB), Z4
-	VPADDD       Z4, Z7, Z8
+	VPADDD.BCST  act5_127<>+0(SB), Z7, Z8
 	VPSLLD       $0x17, Z8, Z8
 	VMULPS       Z8, Z6, Z4
-	VBROADCASTSS act5_191<>+0(SB), Z8
-	VPADDD       Z8, Z7, Z8
+	VPADDD.BCST  act5_191<>+0(SB), Z7, Z8
 	VPSLLD       $0x17, Z8, Z8
 	VMULPS       Z8, Z6, Z6
-	VBROADCASTSS act5_2m64<>+0(SB), Z7
-	VMULPS       Z7, Z6, Z6
-	VBROADCASTSS act5_m126<>+0(SB), Z7
-	VCMPPS       $0x11, Z7, Z5, K1
+	VMULPS.BCST  act5_2m64<>+0(SB), Z6, Z6
+	VCMPPS.BCST  $0x11, act5_m126<>+0(SB), Z5, K1
 	VBLENDMPS    Z6, Z4, K1, Z4
-	VBROADCASTSS act5_min<>+0(SB), Z5
-	VCMPPS       $0x11, Z5, Z3, K1
+	VCMPPS.BCST  $0x11, act5_min<>+0(SB), Z3, K1
 	VPXORD       Z6, Z6, Z6
 	VBLENDMPS    Z6, Z4, K1, Z4
 	VCMPPS       $0x03, Z3, Z3, K1
 	VBLENDMPS    Z3, Z4, K1, Z4
-	VBROADCASTSS act5_one<>+0(SB), Z5
-	VADDPS       Z5, Z4, Z4
+	VADDPS.BCST  act5_one<>+0(SB), Z4, Z4
 	VBROADCASTSS act5_two<>+0(SB), Z5
 	VDIVPS       Z4, Z5, Z4
 	VBROADCASTSS act5_one<>+0(SB), Z5
 	VSUBPS       Z4, Z5, Z4
 	VPXORD       Z3, Z3, Z3
 	VCMPPS       $0x11, Z3, Z0, K2
-	VBROADCASTSS act5_sign<>+0(SB), Z0
-	VPXORD       Z0, Z4, Z3
+	VPXORD.BCST  act5_sign<>+0(SB), Z4, Z3
 	VBLENDMPS    Z3, Z4, K2, Z4
-	VBROADCASTSS act5_lo<>+0(SB), Z0
-	VCMPPS       $0x1d, Z0, Z2, K1
+	VCMPPS.BCST  $0x1d, act5_lo<>+0(SB), Z2, K1
 	VBLENDMPS    Z4, Z1, K1, Z1
-	VBROADCASTSS act5_sign<>+0(SB), Z0
-	VBROADCASTSS act5_one<>+0(SB), Z3
-	VPXORD       Z0, Z3, Z3
+	VBROADCASTSS act5_one<>+0(SB), Z0
+	VPXORD.BCST  act5_sign<>+0(SB), Z0, Z3
 	VBROADCASTSS act5_one<>+0(SB), Z0
 	VBLENDMPS    Z3, Z0, K2, Z4
-	VBROADCASTSS act5_hi<>+0(SB), Z0
-	VCMPPS       $0x1e, Z0, Z2, K1
+	VCMPPS.BCST  $0x1e, act5_hi<>+0(SB), Z2, K1
 	VBLENDMPS    Z4, Z1, K1, Z1
 	VMOVUPS      Z1, (AX)
 	ADDQ         $0x00000040, CX

@@ -208,8 +208,10 @@ func genSumSquares(w vwidth) {
 // n a multiple of 16. The operations are genAct's, in its order (act.go's
 // scalar Cephes code, no fused multiply-add), with mask registers for the
 // blends; the sigmoid divides once, by 1 + e, the numerator (1 or e)
-// chosen first: the same quotient as genAct's two. Their constants are
-// their own (act5_*): genAct's are in another file.
+// chosen first: the same quotient as genAct's two. A constant is an
+// embedded broadcast (the _BCST forms, no instruction of its own) where it
+// is the operand that may be in memory. The constants are their own
+// (act5_*): genAct's are in another file.
 func genAct512() {
 	consts := map[string]Mem{}
 	data := func(name string, v Constant) Mem {
@@ -235,38 +237,38 @@ func genAct512() {
 	// expf sets the lanes of out to expf(x) for x <= 0 (act.go's expf).
 	expf := func(x, out reg.VecVirtual) {
 		n, r, z, p, t := ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
-		VMULPS(bc(f("log2e", 1.44269504088896341)), x, n)
-		VADDPS(bc(f("half", 0.5)), n, n)
+		VMULPS_BCST(f("log2e", 1.44269504088896341), x, n)
+		VADDPS_BCST(f("half", 0.5), n, n)
 		VRNDSCALEPS(U8(0x09), n, n) // floor, no precision exception
-		VMULPS(bc(f("c1", 0.693359375)), n, t)
+		VMULPS_BCST(f("c1", 0.693359375), n, t)
 		VSUBPS(t, x, r)
-		VMULPS(bc(f("c2", -2.12194440e-4)), n, t)
+		VMULPS_BCST(f("c2", -2.12194440e-4), n, t)
 		VSUBPS(t, r, r)
 		VMULPS(r, r, z)
-		VMULPS(bc(f("p0", 1.9875691500e-4)), r, p)
+		VMULPS_BCST(f("p0", 1.9875691500e-4), r, p)
 		for i, c := range []float32{1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1} {
-			VADDPS(bc(f(fmt.Sprintf("p%d", i+1), c)), p, p)
+			VADDPS_BCST(f(fmt.Sprintf("p%d", i+1), c), p, p)
 			VMULPS(r, p, p)
 		}
-		VADDPS(bc(f("p5", 5.0000001201e-1)), p, p)
+		VADDPS_BCST(f("p5", 5.0000001201e-1), p, p)
 		VMULPS(z, p, p)
 		VADDPS(r, p, p)
-		VADDPS(bc(one), p, p)
+		VADDPS_BCST(one, p, p)
 		// 2^e, e = int(n): (e+127)<<23; below -126, (e+64+127)<<23 and a
 		// second factor 2^-64.
 		e, s := ZMM(), ZMM()
 		m := K()
 		VCVTTPS2DQ(n, e)
-		VPADDD(bc(data("act5_127", U32(127))), e, s)
+		VPADDD_BCST(data("act5_127", U32(127)), e, s)
 		VPSLLD(U8(23), s, s)
 		VMULPS(s, p, out)
-		VPADDD(bc(data("act5_191", U32(64+127))), e, s)
+		VPADDD_BCST(data("act5_191", U32(64+127)), e, s)
 		VPSLLD(U8(23), s, s)
 		VMULPS(s, p, t)
-		VMULPS(bc(f("2m64", 0x1p-64)), t, t)
-		VCMPPS(U8(0x11), bc(f("m126", -126)), n, m) // n < -126 (LT_OQ)
+		VMULPS_BCST(f("2m64", 0x1p-64), t, t)
+		VCMPPS_BCST(U8(0x11), f("m126", -126), n, m) // n < -126 (LT_OQ)
 		VBLENDMPS(t, out, m, out)
-		VCMPPS(U8(0x11), bc(f("min", -103.972077)), x, m) // x < -103.97: 0
+		VCMPPS_BCST(U8(0x11), f("min", -103.972077), x, m) // x < -103.97: 0
 		VPXORD(t, t, t)
 		VBLENDMPS(t, out, m, out)
 		VCMPPS(U8(0x03), x, x, m) // NaN: x
@@ -300,27 +302,27 @@ func genAct512() {
 		arg, e, d, num, t := ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
 		ge := K()
 		VPXORD(t, t, t)
-		VCMPPS(U8(0x1D), t, v, ge) // v >= 0 (GE_OQ)
-		VPXORD(bc(signMask), v, t) // -v
-		VBLENDMPS(t, v, ge, arg)   // v >= 0: expf(-v), else expf(v)
+		VCMPPS(U8(0x1D), t, v, ge)  // v >= 0 (GE_OQ)
+		VPXORD_BCST(signMask, v, t) // -v
+		VBLENDMPS(t, v, ge, arg)    // v >= 0: expf(-v), else expf(v)
 		expf(arg, e)
-		VADDPS(bc(one), e, d)          // 1 + e
-		VBLENDMPS(bc(one), e, ge, num) // v >= 0: 1 / (1 + e), else e / (1 + e)
+		VADDPS_BCST(one, e, d)          // 1 + e
+		VBLENDMPS_BCST(one, e, ge, num) // v >= 0: 1 / (1 + e), else e / (1 + e)
 		VDIVPS(d, num, out)
 	})
 
 	loop("tanhAVX512", func(x, out reg.VecVirtual) {
 		a, z, p, t, y := ZMM(), ZMM(), ZMM(), ZMM(), ZMM()
 		m := K()
-		VPANDD(bc(absMask), x, a)
+		VPANDD_BCST(absMask, x, a)
 		// |x| < 0.625: the odd polynomial.
 		VMULPS(x, x, z)
-		VMULPS(bc(f("t0", -5.70498872745e-3)), z, p)
+		VMULPS_BCST(f("t0", -5.70498872745e-3), z, p)
 		for i, c := range []float32{2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1} {
-			VADDPS(bc(f(fmt.Sprintf("t%d", i+1), c)), p, p)
+			VADDPS_BCST(f(fmt.Sprintf("t%d", i+1), c), p, p)
 			VMULPS(z, p, p)
 		}
-		VADDPS(bc(f("t4", -3.33332819422e-1)), p, p)
+		VADDPS_BCST(f("t4", -3.33332819422e-1), p, p)
 		VMULPS(z, p, p)
 		VMULPS(x, p, p)
 		VADDPS(x, p, out)
@@ -328,22 +330,22 @@ func genAct512() {
 		VCMPPS(U8(0x00), t, x, m) // x == 0: x (keeps -0)
 		VBLENDMPS(x, out, m, out)
 		// |x| >= 0.625: 1 - 2/(expf(2|x|)+1), with x's sign.
-		VMULPS(bc(two), a, t)
+		VMULPS_BCST(two, a, t)
 		expf(t, y)
-		VADDPS(bc(one), y, y)
+		VADDPS_BCST(one, y, y)
 		VDIVPS(y, bc(two), y)
 		VSUBPS(y, bc(one), y)
 		neg := K()
 		VPXORD(t, t, t)
 		VCMPPS(U8(0x11), t, x, neg) // x < 0
-		VPXORD(bc(signMask), y, t)
+		VPXORD_BCST(signMask, y, t)
 		VBLENDMPS(t, y, neg, y)
-		VCMPPS(U8(0x1D), bc(f("lo", 0.625)), a, m) // |x| >= 0.625
+		VCMPPS_BCST(U8(0x1D), f("lo", 0.625), a, m) // |x| >= 0.625
 		VBLENDMPS(y, out, m, out)
 		// |x| > 9: +-1.
-		VPXORD(bc(signMask), bc(one), t)
+		VPXORD_BCST(signMask, bc(one), t)
 		VBLENDMPS(t, bc(one), neg, y)
-		VCMPPS(U8(0x1E), bc(f("hi", 9)), a, m) // |x| > 9 (GT_OQ)
+		VCMPPS_BCST(U8(0x1E), f("hi", 9), a, m) // |x| > 9 (GT_OQ)
 		VBLENDMPS(y, out, m, out)
 	})
 }
