@@ -7,6 +7,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/unroll/unroll/internal/kernels"
 	"github.com/unroll/unroll/internal/par"
 )
 
@@ -54,14 +55,15 @@ func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) {
 	out := o.out.get(x.Dtype(), x.Shape()...)
 	switch xd := x.Data().(type) {
 	case []float32:
-		addRows(out.Float32s(), xd, b.Float32s())
+		kernels.AddRows32(out.Float32s(), xd, b.Float32s())
 	case []float64:
 		addRows(out.Float64s(), xd, b.Float64s())
 	}
 	return out, nil
 }
 
-// addRows writes x + b for each row of width len(b).
+// addRows writes x + b for each row of width len(b) (float32:
+// kernels.AddRows32, the same sums in SIMD).
 func addRows[T float32 | float64](dst, x, b []T) {
 	h := len(b)
 	for i := 0; i < len(x); i += h {
@@ -123,7 +125,8 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 		case []float32:
 			clear(d[lo:hi])
 			for _, x := range xs {
-				colSum(d, x.Float32s(), h, lo, hi)
+				xd := x.Float32s()
+				kernels.AddColSums32(d[lo:hi], xd[min(lo, len(xd)):], h) // colSum in SIMD
 			}
 		case []float64:
 			clear(d[lo:hi])

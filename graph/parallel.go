@@ -140,15 +140,10 @@ func combine(dst *tensor.Dense, grads [][]*tensor.Dense, j int, weight func(int)
 	switch d := dst.Data().(type) {
 	case []float32:
 		par.Range(len(d), minParElems, func(_, lo, hi int) {
-			w0 := float32(weight(0))
-			for k := lo; k < hi; k++ {
-				d[k] *= w0
-			}
+			// d *= w0, d += w*s: the same bits in SIMD.
+			kernels.Scale32(d[lo:hi], float32(weight(0)))
 			for i := 1; i < len(grads); i++ {
-				w, s := float32(weight(i)), grads[i][j].Float32s()
-				for k := lo; k < hi; k++ {
-					d[k] += w * s[k]
-				}
+				kernels.Axpy32(d[lo:hi], grads[i][j].Float32s()[lo:hi], float32(weight(i)))
 			}
 		})
 	case []float64:

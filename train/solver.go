@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/unroll/unroll/graph"
+	"github.com/unroll/unroll/internal/kernels"
 	"github.com/unroll/unroll/internal/par"
 	"gorgonia.org/tensor"
 )
@@ -32,7 +33,7 @@ func (s *SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
 		switch v := p.Value.Data().(type) {
 		case []float32:
 			g := grads[i].Float32s()
-			par.Range(len(v), minParElems, func(_, lo, hi int) { axpy(v[lo:hi], g[lo:hi], float32(-s.LR)) })
+			par.Range(len(v), minParElems, func(_, lo, hi int) { kernels.Axpy32(v[lo:hi], g[lo:hi], float32(-s.LR)) })
 		case []float64:
 			g := grads[i].Float64s()
 			par.Range(len(v), minParElems, func(_, lo, hi int) { axpy(v[lo:hi], g[lo:hi], -s.LR) })
@@ -44,14 +45,14 @@ func (s *SGD) Step(params []graph.Param, grads []*tensor.Dense) error {
 // minParElems: passes over fewer values stay on one goroutine.
 const minParElems = 1 << 15
 
-// scaleBy sets x *= a.
+// scaleBy sets x *= a (float32: kernels.Scale32, the same bits in SIMD).
 func scaleBy[T float32 | float64](x []T, a T) {
 	for i := range x {
 		x[i] *= a
 	}
 }
 
-// axpy sets y += a*x.
+// axpy sets y += a*x (float32: kernels.Axpy32, the same bits in SIMD).
 func axpy[T float32 | float64](y, x []T, a T) {
 	x = x[:len(y)]
 	for i := range y {
@@ -61,7 +62,9 @@ func axpy[T float32 | float64](y, x []T, a T) {
 
 // GradNorm returns the L2 norm of all gradients taken together. Large
 // gradients are summed in blocks over the cores; the block sums are added
-// in order, so the norm is the same from run to run.
+// in order, so the norm is the same from run to run. A float32 block's
+// squares go to sixteen sums in turn (kernels.SumSquares32, SIMD lanes:
+// the same bits on every kernel path).
 func GradNorm(grads []*tensor.Dense) float64 {
 	var ss float64
 	sums := make([]float64, par.Workers())
@@ -69,7 +72,7 @@ func GradNorm(grads []*tensor.Dense) float64 {
 		clear(sums)
 		switch d := g.Data().(type) {
 		case []float32:
-			par.Range(len(d), minParElems, func(i, lo, hi int) { sums[i] = sumSquares(d[lo:hi]) })
+			par.Range(len(d), minParElems, func(i, lo, hi int) { sums[i] = kernels.SumSquares32(d[lo:hi]) })
 		case []float64:
 			par.Range(len(d), minParElems, func(i, lo, hi int) { sums[i] = sumSquares(d[lo:hi]) })
 		}
@@ -99,7 +102,7 @@ func ClipGradNorm(grads []*tensor.Dense, theta float64) float64 {
 		for _, g := range grads {
 			switch d := g.Data().(type) {
 			case []float32:
-				par.Range(len(d), minParElems, func(_, lo, hi int) { scaleBy(d[lo:hi], float32(scale)) })
+				par.Range(len(d), minParElems, func(_, lo, hi int) { kernels.Scale32(d[lo:hi], float32(scale)) })
 			case []float64:
 				par.Range(len(d), minParElems, func(_, lo, hi int) { scaleBy(d[lo:hi], scale) })
 			}

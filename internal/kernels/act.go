@@ -1,31 +1,20 @@
 package kernels
 
-import (
-	"math"
-
-	"golang.org/x/sys/cpu"
-)
-
-// useActAVX2: the AVX2 activations run on the avx2 and avx512 paths (an
-// AVX-512 CPU this package selects has AVX2 too).
-func useActAVX2() bool {
-	return hasActAVX2 && cur.path != Generic
-}
-
-var hasActAVX2 = cpu.X86.HasAVX2
+import "math"
 
 // Sigmoid32 sets dst[i] = 1/(1+exp(-x[i])) for float32 x: Cephes' expf
 // of a non-positive argument only (exp(-x) for x >= 0, else exp(x)/(1+
 // exp(x))), so nothing overflows and the far negative tail keeps its tiny
-// values. Eight values at a time with AVX2 (gen's sigmoidAVX2: the same
-// bits as the scalar loop), the rest in Go. len(dst) >= len(x).
+// values. Eight values at a time with AVX2 (gen's sigmoidAVX2), sixteen
+// with AVX-512 (gen/elem.go's sigmoidAVX512): the same bits as the scalar
+// loop, which does the rest. len(dst) >= len(x).
 func Sigmoid32(dst, x []float32) {
 	dst = dst[:len(x)]
 	n := 0
-	if useActAVX2() {
-		n = len(x) &^ 7
+	if k := elem(); k != nil {
+		n = len(x) - len(x)%k.lanes
 		if n > 0 {
-			sigmoidAVX2(&dst[0], &x[0], n)
+			k.sigmoid(&dst[0], &x[0], n)
 		}
 	}
 	for i, v := range x[n:] {
@@ -33,15 +22,15 @@ func Sigmoid32(dst, x []float32) {
 	}
 }
 
-// Tanh32 sets dst[i] = tanh(x[i]) for float32 x (Cephes' tanhf), eight at
-// a time with AVX2 as Sigmoid32. len(dst) >= len(x).
+// Tanh32 sets dst[i] = tanh(x[i]) for float32 x (Cephes' tanhf), eight or
+// sixteen at a time as Sigmoid32. len(dst) >= len(x).
 func Tanh32(dst, x []float32) {
 	dst = dst[:len(x)]
 	n := 0
-	if useActAVX2() {
-		n = len(x) &^ 7
+	if k := elem(); k != nil {
+		n = len(x) - len(x)%k.lanes
 		if n > 0 {
-			tanhAVX2(&dst[0], &x[0], n)
+			k.tanh(&dst[0], &x[0], n)
 		}
 	}
 	for i, v := range x[n:] {

@@ -7,9 +7,12 @@
 //
 //	go run . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernels
 //	go run . -set vec -out ../vec_amd64.s -stubs ../vec_amd64.go -pkg kernels
+//	go run . -set elem -out ../elem_amd64.s -stubs ../elem_amd64.go -pkg kernels
 //
 // The second writes the elementwise kernels (a op b, dst += a op b; see
-// vec.go in this directory).
+// vec.go in this directory), the third those of a training step around
+// its products (AVX-512 activations, their derivatives, axpy, scaling,
+// sums of squares; see elem.go).
 //
 // One generator writes the four kernels (float32/float64, AVX2+FMA and
 // AVX-512) from one description: an mr x nr tile of C, nr a multiple of
@@ -36,8 +39,9 @@ type kernel struct {
 }
 
 // set picks what one run writes: "gemm" the micro-kernels, "vec" the
-// elementwise kernels (vec.go), each to its own file.
-var set = flag.String("set", "gemm", "kernels to write: gemm or vec")
+// elementwise kernels (vec.go), "elem" a training step's (elem.go), each
+// to its own file.
+var set = flag.String("set", "gemm", "kernels to write: gemm, vec or elem")
 
 func main() {
 	flag.Parse()
@@ -47,8 +51,10 @@ func main() {
 		gemms()
 	case "vec":
 		vecs()
+	case "elem":
+		elems()
 	default:
-		panic("gen: -set must be gemm or vec")
+		panic("gen: -set must be gemm, vec or elem")
 	}
 	Generate()
 }
