@@ -176,23 +176,23 @@ func nn[T Float](mk *micro[T], m, n, k int, alpha T, a []T, rsa, csa int, b []T,
 	if 2*m*n*k >= splitFlops {
 		parts = maxParts
 	}
-	if parts == 1 {
+	// One block when the cores are taken (graph's Parallel runs its blocks
+	// of sequences on them): the parts would run one after the other,
+	// each packing op(A) again.
+	if parts == 1 || par.Busy() {
 		block(mk, m, n, k, 0, m, 0, n, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		return
 	}
-	// When the cores are taken (graph's Parallel runs its blocks of
-	// sequences on them), par.Share runs the parts on the caller, one
-	// after the other, unless another block is done and takes some.
 	if nt >= 2*parts || nt >= mt {
 		parts = min(parts, nt)
-		par.Share(parts, func(i int) {
+		par.Do(parts, func(i int) {
 			j0, j1 := nt*i/parts*mk.nr, min(nt*(i+1)/parts*mk.nr, n)
 			block(mk, m, n, k, 0, m, j0, j1, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 		})
 		return
 	}
 	parts = min(parts, mt)
-	par.Share(parts, func(i int) {
+	par.Do(parts, func(i int) {
 		i0, i1 := mt*i/parts*mk.mr, min(mt*(i+1)/parts*mk.mr, m)
 		block(mk, m, n, k, i0, i1, 0, n, alpha, a, rsa, csa, b, ldb, beta, c, ldc)
 	})

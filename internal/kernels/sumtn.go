@@ -58,7 +58,17 @@ func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 	}
 	kern := pick(mk, narrow, n)
 	st := stacked[T]{as: as, bs: bs, m: m, n: n}
-	st.product(kern, k, c, ldc)
+	// Column blocks over the cores, as nn splits a product (whole column
+	// tiles, each element computed the same way in any block).
+	nt := (n + kern.nr - 1) / kern.nr
+	parts := 1
+	if 2*m*n*k >= splitFlops && !par.Busy() {
+		parts = min(maxParts, nt)
+	}
+	par.Do(parts, func(i int) {
+		j0, j1 := nt*i/parts*kern.nr, min(nt*(i+1)/parts*kern.nr, n)
+		st.block(kern, k, j0, j1, c, ldc)
+	})
 }
 
 // stacked is the pieces of SumTN seen as two stacked matrices, A (k x m)
@@ -68,19 +78,23 @@ type stacked[T Float] struct {
 	m, n   int
 }
 
-// product sets C = AᵀB in passes of kc rows of A and B, as block does
-// for Sgemm's (tA, !tB) product: per pass, Aᵀ packed into row panels,
-// then each column tile of B packed into a panel and its tiles computed
-// by the same micro-kernel calls. The column tiles of a pass are shared
-// out (par.Share): a minibatch block whose work is done takes some of
-// another's.
-func (s *stacked[T]) product(mk *micro[T], k int, c []T, ldc int) {
+// block computes columns [j0, j1) of C = AᵀB, in passes of kc rows of A
+// and B as block does for Sgemm's (tA, !tB) product: per pass, Aᵀ packed
+// into row panels and each column tile of B into a panel, the tiles
+// computed by the same micro-kernel calls.
+func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
 	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
 	size := int(unsafe.Sizeof(T(0)))
 	rowTiles := (m + mr - 1) / mr
-	colTiles := (n + nr - 1) / nr
-	ap := getScratch[T](rowTiles * mr * min(kc, k))
-	defer putScratch(ap)
+	kcm := min(kc, k)
+	ap := getScratch[T](rowTiles * mr * kcm)
+	bp := getScratch[T](kcm * nr)
+	tile := getScratch[T](mr * nr)
+	defer func() {
+		putScratch(ap)
+		putScratch(bp)
+		putScratch(tile)
+	}()
 	// The piece and row within it where the pass starts.
 	piece, row := 0, 0
 	for p0 := 0; p0 < k; p0 += kc {
@@ -90,14 +104,8 @@ func (s *stacked[T]) product(mk *micro[T], k int, c []T, ldc int) {
 			be, load = 1, true
 		}
 		s.packA(ap.s, mr, rowTiles, piece, row, kb)
-		share(colTiles, 2*m*n*kb >= splitFlops, func(jt int) {
-			jt *= nr
+		for jt := j0; jt < j1; jt += nr {
 			jw := min(nr, n-jt)
-			bp, tile := getScratch[T](kb*nr), getScratch[T](mr*nr)
-			defer func() {
-				putScratch(bp)
-				putScratch(tile)
-			}()
 			s.packB(bp.s, nr, jt, jw, piece, row, kb)
 			for it := 0; it < m; it += mr {
 				ih := min(mr, m-it)
@@ -117,7 +125,7 @@ func (s *stacked[T]) product(mk *micro[T], k int, c []T, ldc int) {
 					copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
 				}
 			}
-		})
+		}
 		piece, row = s.advance(piece, row, kb)
 	}
 }
@@ -244,15 +252,4 @@ func addOneHot[T Float](c []T, ldc, m, n int, as, bs [][]T) bool {
 		}
 	}
 	return true
-}
-
-// share runs f(0), ..., f(n-1): by par.Share when big, else on the caller.
-func share(n int, big bool, f func(int)) {
-	if big {
-		par.Share(n, f)
-		return
-	}
-	for i := 0; i < n; i++ {
-		f(i)
-	}
 }

@@ -56,7 +56,6 @@ type pool struct {
 	mu      sync.Mutex // one Do at a time
 	workers int
 	cur     atomic.Pointer[job]
-	side    atomic.Pointer[job] // a Share inside a Do's part (see Share)
 	gen     atomic.Uint64
 	helpers []*helper
 	fin     chan struct{}
@@ -144,54 +143,6 @@ func Do(n int, f func(i int)) {
 	q.doLocked(n, f)
 }
 
-// Share is Do for work that a part of another Do may cut up: while a Do
-// runs, its parts on the other goroutines take every core, and Do runs
-// everything on the caller; Share then offers its parts to whichever
-// goroutine of the pool has finished its own share of that Do and waits
-// for the rest (a data-parallel minibatch's blocks do not all finish at
-// once: the first done helps the last). The caller claims parts too, so
-// with no one free it runs them all, one after the other, as Do would.
-// Which goroutine runs a part does not change what it computes.
-func Share(n int, f func(i int)) {
-	q := p
-	if n <= 1 || q.workers == 1 {
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	if q.mu.TryLock() {
-		defer q.mu.Unlock()
-		q.doLocked(n, f)
-		return
-	}
-	j := &job{f: f, n: int32(n)}
-	if !q.side.CompareAndSwap(nil, j) {
-		// Another part's Share is on offer: this one runs here.
-		for i := 0; i < n; i++ {
-			f(i)
-		}
-		return
-	}
-	// Parked helpers are left parked: waking one takes longer than a
-	// part. One that has just finished its part is still polling.
-	j.work()
-	q.side.CompareAndSwap(j, nil)
-	// Another goroutine may be on a part it claimed.
-	for polls := 1; j.done.Load() < j.n; polls++ {
-		if polls%256 == 0 {
-			runtime.Gosched()
-		}
-	}
-}
-
-// helpSide runs parts of the Share on offer, if any, and reports whether
-// it ran one.
-func (q *pool) helpSide() bool {
-	j := q.side.Load()
-	return j != nil && j.work() > 0
-}
-
 // Range runs f(i, lo, hi) over [0, n) cut into at most Workers() blocks i
 // of at least minBlock indices each (one block, on the caller, if n is too
 // small). The blocks depend only on n and Workers(), so a result computed
@@ -242,9 +193,6 @@ func (q *pool) doLocked(n int, f func(int)) {
 	own := time.Now()
 	deadline := own.Add(waitSpin)
 	for polls := 1; j.done.Load() < j.n; polls++ {
-		if q.helpSide() {
-			deadline = time.Now().Add(waitSpin)
-		}
 		if polls%256 == 0 {
 			if time.Now().After(deadline) {
 				break
@@ -300,7 +248,7 @@ func (j *job) work() (parts int32) {
 		}
 		parts++
 		j.f(int(i))
-		if j.done.Add(1) == j.n && j.fin != nil {
+		if j.done.Add(1) == j.n {
 			j.fin <- struct{}{}
 		}
 	}
@@ -326,9 +274,6 @@ func (q *pool) run(h *helper) {
 		// Poll for a new job for a while, then park until woken.
 		deadline := time.Now().Add(spin)
 		for polls := 0; q.gen.Load() == seen; polls++ {
-			if q.helpSide() {
-				deadline = time.Now().Add(spin)
-			}
 			if polls%256 != 255 {
 				continue
 			}

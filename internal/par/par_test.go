@@ -1,7 +1,6 @@
 package par
 
 import (
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,38 +74,5 @@ func TestGain(t *testing.T) {
 	q.soloUntil = time.Now().Add(time.Hour)
 	if q.Share() || q.Stats.Solo != 1 {
 		t.Fatalf("paused: Share() is true or Solo = %d, want false and 1", q.Stats.Solo)
-	}
-}
-
-// TestShare checks that every part of a Share runs exactly once: alone,
-// and inside a part of a Do whose other parts finish at once and then
-// take parts of it (go test -race checks the hand-over).
-func TestShare(t *testing.T) {
-	defer SetWorkers(runtime.GOMAXPROCS(0))
-	for _, w := range []int{1, 2, 3} {
-		SetWorkers(w)
-		for _, n := range []int{0, 1, 2, 7, 64} {
-			for rep := 0; rep < 50; rep++ {
-				counts := make([]atomic.Int32, n)
-				check := func(how string) {
-					for i := range counts {
-						if c := counts[i].Swap(0); c != 1 {
-							t.Fatalf("workers %d, n %d, %s: part %d ran %d times", w, n, how, i, c)
-						}
-					}
-				}
-				Share(n, func(i int) { counts[i].Add(1) })
-				check("alone")
-				Do(w, func(part int) {
-					if part == w-1 {
-						Share(n, func(i int) {
-							time.Sleep(10 * time.Microsecond)
-							counts[i].Add(1)
-						})
-					}
-				})
-				check("inside a Do")
-			}
-		}
 	}
 }
