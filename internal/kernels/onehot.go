@@ -86,16 +86,30 @@ func oneHotIDs[T Float](a []T, rows, cols, ld int) []int {
 // n (B n x k when tB): the product of one-hot rows and op(B) (alpha 1,
 // beta 0), whose kernels sum +0 and the one product 1*b.
 func lookupRows[T Float](ids []int, n int, b []T, tB bool, ldb int, c []T, ldc int) {
+	if !tB {
+		zero := getScratch[T](n)
+		defer putScratch(zero)
+		clear(zero.s)
+		for i, id := range ids {
+			add(c[i*ldc:i*ldc+n], zero.s, b[id*ldb:id*ldb+n])
+		}
+		return
+	}
 	for i, id := range ids {
 		row := c[i*ldc : i*ldc+n]
-		if !tB {
-			for j, v := range b[id*ldb : id*ldb+n] {
-				row[j] = 0 + v
-			}
-			continue
-		}
 		for j := range row {
 			row[j] = 0 + b[j*ldb+id]
 		}
+	}
+}
+
+// add sets dst = a + b with the path's vector kernels (one IEEE addition
+// per element, as the plain loop).
+func add[T Float](dst, a, b []T) {
+	switch d := any(dst).(type) {
+	case []float32:
+		Binary32(Add, d, any(a).([]float32), any(b).([]float32))
+	case []float64:
+		Binary64(Add, d, any(a).([]float64), any(b).([]float64))
 	}
 }

@@ -161,8 +161,15 @@ func (s *stacked[T]) packA(dst []T, mr, rowTiles, piece, row, kb int) {
 		for r := 0; r < rows; r++ {
 			x := src[(row+r)*m : (row+r+1)*m]
 			d := dst[(p+r)*mr:]
-			for t := 0; t < full; t++ {
-				copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
+			switch mr {
+			case 8: // AVX-512's tiles: a copy call per 8 values cost more than the copy
+				for t := 0; t < full; t++ {
+					*(*[8]T)(d[t*8*kb:]) = *(*[8]T)(x[t*8:])
+				}
+			default:
+				for t := 0; t < full; t++ {
+					copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
+				}
 			}
 			if full < rowTiles {
 				e := d[full*mr*kb : full*mr*kb+mr]
@@ -186,6 +193,10 @@ func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
 		rows := min(len(src)/n-row, kb-p)
 		for r := 0; r < rows; r++ {
 			d := dst[(p+r)*nr : (p+r+1)*nr]
+			if jw == 32 {
+				*(*[32]T)(d) = *(*[32]T)(src[(row+r)*n+jt:])
+				continue
+			}
 			clear(d[copy(d[:jw], src[(row+r)*n+jt:]):])
 		}
 		p += rows
@@ -233,9 +244,7 @@ func addOneHot[T Float](c []T, ldc, m, n int, as, bs [][]T) bool {
 			rows := min(len(src)/n-row, kb-p)
 			for r := 0; r < rows; r++ {
 				d := acc[ids[p0+p+r]*lda:][:n]
-				for j, v := range src[(row+r)*n : (row+r+1)*n] {
-					d[j] += v
-				}
+				add(d, d, src[(row+r)*n:(row+r+1)*n])
 			}
 			p += rows
 			if row += rows; row == len(src)/n {
@@ -244,10 +253,8 @@ func addOneHot[T Float](c []T, ldc, m, n int, as, bs [][]T) bool {
 		}
 		if p0 > 0 {
 			for i := 0; i < m; i++ {
-				d, s := c[i*ldc:i*ldc+n], acc[i*n:(i+1)*n]
-				for j := range d {
-					d[j] = s[j] + d[j]
-				}
+				d := c[i*ldc : i*ldc+n]
+				add(d, acc[i*n:(i+1)*n], d)
 			}
 		}
 	}
