@@ -1,7 +1,9 @@
 package kernels
 
 import (
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -113,10 +115,16 @@ type heldArray struct {
 	t     map[[5]int]*heldCopy
 }
 
-// heldCopy is a packed op(B) ([]T) and the hold it was packed in.
+// heldCopy is a packed op(B) ([]T) and the hold it was packed in. The
+// products that need it in a hold pack its panels together: each claims
+// panels (next) until none is left, then waits until all are done, so two
+// blocks of a minibatch that reach the same product at once each pack
+// half.
 type heldCopy struct {
-	buf any
-	gen uint64
+	buf  any
+	gen  uint64
+	next atomic.Int32 // panels claimed in generation gen
+	done atomic.Int32 // panels packed in generation gen
 }
 
 // heldPanels returns op(B) (k x n; B^T when tB, b then n x k) packed in
@@ -137,9 +145,10 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 	if tB {
 		rows, cols = n, k
 	}
+	tiles := int32((n + nr - 1) / nr)
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if (rows-1)*ldb+cols > e.words*4/int(unsafe.Sizeof(T(0))) {
+		e.mu.Unlock()
 		return nil
 	}
 	key := [5]int{n, k, ldb, nr, 0}
@@ -148,17 +157,34 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 	}
 	c := e.t[key]
 	if c == nil {
-		c = &heldCopy{buf: make([]T, (n+nr-1)/nr*k*nr)}
+		c = &heldCopy{buf: make([]T, int(tiles)*k*nr)}
 		if e.t == nil {
 			e.t = map[[5]int]*heldCopy{}
 		}
 		e.t[key] = c
-	} else if c.gen == e.gen {
-		return c.buf.([]T)
 	}
+	if c.gen != e.gen {
+		// Stale: pack it anew (no one is packing it: the last hold has
+		// been released).
+		c.gen = e.gen
+		c.next.Store(0)
+		c.done.Store(0)
+	}
+	e.mu.Unlock()
 	t := c.buf.([]T)
-	packPanels(t, b, tB, n, k, ldb, nr)
-	c.gen = e.gen
+	for {
+		j := c.next.Add(1) - 1
+		if j >= tiles {
+			break
+		}
+		packBPanel(t, b, tB, n, k, ldb, nr, int(j))
+		c.done.Add(1)
+	}
+	for polls := 1; c.done.Load() < tiles; polls++ {
+		if polls%64 == 0 {
+			runtime.Gosched()
+		}
+	}
 	return t
 }
 
@@ -168,26 +194,29 @@ func heldPanels[T Float](b []T, tB bool, n, k, ldb, nr int) []T {
 // zero already (packPanels leaves them). A micro-kernel reads a panel's
 // rows one after the other, nr values apart.
 func packPanels[T Float](out, b []T, tB bool, n, k, ldb, nr int) {
-	tiles := (n + nr - 1) / nr
-	for j := 0; j < tiles; j++ {
-		w := min(nr, n-j*nr)
-		panel := out[j*k*nr : (j+1)*k*nr]
-		if !tB {
-			for p := 0; p < k; p++ {
-				copy(panel[p*nr:p*nr+w], b[p*ldb+j*nr:])
-			}
-			continue
+	for j := 0; j < (n+nr-1)/nr; j++ {
+		packBPanel(out, b, tB, n, k, ldb, nr, j)
+	}
+}
+
+// packBPanel writes panel j of packPanels.
+func packBPanel[T Float](out, b []T, tB bool, n, k, ldb, nr, j int) {
+	w := min(nr, n-j*nr)
+	panel := out[j*k*nr : (j+1)*k*nr]
+	if !tB {
+		for p := 0; p < k; p++ {
+			copy(panel[p*nr:p*nr+w], b[p*ldb+j*nr:])
 		}
-		// Row j*nr+c of B is column c of the panel, in blocks of 64 of
-		// the panel's rows, which stay in L1 while all its columns are
-		// written.
-		for p0 := 0; p0 < k; p0 += 64 {
-			p1 := min(p0+64, k)
-			for c := 0; c < w; c++ {
-				row := b[(j*nr+c)*ldb+p0 : (j*nr+c)*ldb+p1]
-				for p, x := range row {
-					panel[(p0+p)*nr+c] = x
-				}
+		return
+	}
+	// Row j*nr+c of B is column c of the panel, in blocks of 64 of the
+	// panel's rows, which stay in L1 while all its columns are written.
+	for p0 := 0; p0 < k; p0 += 64 {
+		p1 := min(p0+64, k)
+		for c := 0; c < w; c++ {
+			row := b[(j*nr+c)*ldb+p0 : (j*nr+c)*ldb+p1]
+			for p, x := range row {
+				panel[(p0+p)*nr+c] = x
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package kernels
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 	"unsafe"
 )
@@ -123,5 +124,35 @@ func randomProduct[T Float](r *rand.Rand, s shape) (b []T, run func() []T) {
 			Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1.5, a, ac, any(b).([]float64), bc, 0.5, any(c).([]float64), s.n)
 		}
 		return c
+	}
+}
+
+// Products on several goroutines that need the same held copy at once
+// pack it together (each claims panels): every one gets the unheld bits,
+// in every hold (go test -race checks the hand-over).
+func TestHeldPackedTogether(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, s := range []shape{{false, false, 16, 512, 512}, {false, true, 16, 512, 512}, {false, true, 16, 40, 33}} {
+		b, run := randomProduct[float32](r, s)
+		want := run()
+		for hold := 0; hold < 20; hold++ {
+			release := Hold(b)
+			got := make([][]float32, 4)
+			var wg sync.WaitGroup
+			for g := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[g] = run()
+				}()
+			}
+			wg.Wait()
+			release()
+			for g := range got {
+				if !slices.Equal(got[g], want) {
+					t.Fatalf("%+v, hold %d, goroutine %d: held product differs from the unheld one", s, hold, g)
+				}
+			}
+		}
 	}
 }
