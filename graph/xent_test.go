@@ -104,3 +104,42 @@ func TestXentFloat32(t *testing.T) {
 		}
 	}
 }
+
+// TestRowMax32: rowMax32 is the largest value of rows of every length
+// from 1 to 33 (the four maxima and the tail), with infinities and zeros
+// of both signs among them; and a NaN logit gives a NaN loss wherever it
+// is in its row.
+func TestRowMax32(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32}
+	for n := 1; n <= 33; n++ {
+		for range 200 {
+			row := make([]float32, n)
+			for j := range row {
+				row[j] = float32(r.NormFloat64() * 10)
+				if r.IntN(4) == 0 {
+					row[j] = special[r.IntN(len(special))]
+				}
+			}
+			want := row[0]
+			for _, z := range row {
+				if z > want || z == 0 && want == 0 && !math.Signbit(float64(z)) {
+					want = z
+				}
+			}
+			if got := rowMax32(row); math.Float32bits(got) != math.Float32bits(want) {
+				t.Fatalf("rowMax32(%v) = %v, want %v", row, got, want)
+			}
+		}
+	}
+	for _, nan := range []float32{float32(math.NaN()), -float32(math.NaN())} {
+		for j := range 5 {
+			row := []float32{1, -2, 3, 0, 5}
+			row[j] = nan
+			l, _ := runXent(t, tensor.New(tensor.WithShape(1, 5), tensor.WithBacking(row)), []int{(j + 1) % 5})
+			if !math.IsNaN(l) {
+				t.Errorf("logits %v: loss %v, want NaN", row, l)
+			}
+		}
+	}
+}
