@@ -13,3 +13,13 @@ func expF32AVX2(n int, dst *float32, x *float32)
 //
 //go:noescape
 func expF32AVX512(n int, dst *float32, x *float32)
+
+// colSumsF32AVX2: dst[j] += x[r*ld+j] over rows r in order, j < cols (a multiple of 8; see gen/exp.go).
+//
+//go:noescape
+func colSumsF32AVX2(rows int, cols int, dst *float32, x *float32, ld int)
+
+// colSumsF32AVX512: dst[j] += x[r*ld+j] over rows r in order, j < cols (a multiple of 16; see gen/exp.go).
+//
+//go:noescape
+func colSumsF32AVX512(rows int, cols int, dst *float32, x *float32, ld int)

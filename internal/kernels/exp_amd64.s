@@ -238,3 +238,153 @@ expF32AVX512_loop:
 expF32AVX512_done:
 	VZEROUPPER
 	RET
+
+// func colSumsF32AVX2(rows int, cols int, dst *float32, x *float32, ld int)
+// Requires: AVX
+TEXT ·colSumsF32AVX2(SB), NOSPLIT, $0-40
+	MOVQ  rows+0(FP), AX
+	MOVQ  cols+8(FP), CX
+	MOVQ  dst+16(FP), DX
+	MOVQ  x+24(FP), BX
+	MOVQ  ld+32(FP), SI
+	SHLQ  $0x02, SI
+	TESTQ AX, AX
+	JZ    colSumsF32AVX2_done
+
+colSumsF32AVX2_tile8:
+	CMPQ    CX, $0x00000040
+	JL      colSumsF32AVX2_tile8_end
+	VMOVUPS (DX), Y0
+	VMOVUPS 32(DX), Y1
+	VMOVUPS 64(DX), Y2
+	VMOVUPS 96(DX), Y3
+	VMOVUPS 128(DX), Y4
+	VMOVUPS 160(DX), Y5
+	VMOVUPS 192(DX), Y6
+	VMOVUPS 224(DX), Y7
+	MOVQ    BX, DI
+	MOVQ    AX, R8
+
+colSumsF32AVX2_tile8_row:
+	VADDPS  (DI), Y0, Y0
+	VADDPS  32(DI), Y1, Y1
+	VADDPS  64(DI), Y2, Y2
+	VADDPS  96(DI), Y3, Y3
+	VADDPS  128(DI), Y4, Y4
+	VADDPS  160(DI), Y5, Y5
+	VADDPS  192(DI), Y6, Y6
+	VADDPS  224(DI), Y7, Y7
+	ADDQ    SI, DI
+	DECQ    R8
+	JNZ     colSumsF32AVX2_tile8_row
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
+	VMOVUPS Y2, 64(DX)
+	VMOVUPS Y3, 96(DX)
+	VMOVUPS Y4, 128(DX)
+	VMOVUPS Y5, 160(DX)
+	VMOVUPS Y6, 192(DX)
+	VMOVUPS Y7, 224(DX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, BX
+	SUBQ    $0x00000040, CX
+	JMP     colSumsF32AVX2_tile8
+
+colSumsF32AVX2_tile8_end:
+colSumsF32AVX2_tile1:
+	CMPQ    CX, $0x00000008
+	JL      colSumsF32AVX2_tile1_end
+	VMOVUPS (DX), Y0
+	MOVQ    BX, DI
+	MOVQ    AX, R8
+
+colSumsF32AVX2_tile1_row:
+	VADDPS  (DI), Y0, Y0
+	ADDQ    SI, DI
+	DECQ    R8
+	JNZ     colSumsF32AVX2_tile1_row
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, BX
+	SUBQ    $0x00000008, CX
+	JMP     colSumsF32AVX2_tile1
+
+colSumsF32AVX2_tile1_end:
+colSumsF32AVX2_done:
+	VZEROUPPER
+	RET
+
+// func colSumsF32AVX512(rows int, cols int, dst *float32, x *float32, ld int)
+// Requires: AVX, AVX512F
+TEXT ·colSumsF32AVX512(SB), NOSPLIT, $0-40
+	MOVQ  rows+0(FP), AX
+	MOVQ  cols+8(FP), CX
+	MOVQ  dst+16(FP), DX
+	MOVQ  x+24(FP), BX
+	MOVQ  ld+32(FP), SI
+	SHLQ  $0x02, SI
+	TESTQ AX, AX
+	JZ    colSumsF32AVX512_done
+
+colSumsF32AVX512_tile8:
+	CMPQ    CX, $0x00000080
+	JL      colSumsF32AVX512_tile8_end
+	VMOVUPS (DX), Z0
+	VMOVUPS 64(DX), Z1
+	VMOVUPS 128(DX), Z2
+	VMOVUPS 192(DX), Z3
+	VMOVUPS 256(DX), Z4
+	VMOVUPS 320(DX), Z5
+	VMOVUPS 384(DX), Z6
+	VMOVUPS 448(DX), Z7
+	MOVQ    BX, DI
+	MOVQ    AX, R8
+
+colSumsF32AVX512_tile8_row:
+	VADDPS  (DI), Z0, Z0
+	VADDPS  64(DI), Z1, Z1
+	VADDPS  128(DI), Z2, Z2
+	VADDPS  192(DI), Z3, Z3
+	VADDPS  256(DI), Z4, Z4
+	VADDPS  320(DI), Z5, Z5
+	VADDPS  384(DI), Z6, Z6
+	VADDPS  448(DI), Z7, Z7
+	ADDQ    SI, DI
+	DECQ    R8
+	JNZ     colSumsF32AVX512_tile8_row
+	VMOVUPS Z0, (DX)
+	VMOVUPS Z1, 64(DX)
+	VMOVUPS Z2, 128(DX)
+	VMOVUPS Z3, 192(DX)
+	VMOVUPS Z4, 256(DX)
+	VMOVUPS Z5, 320(DX)
+	VMOVUPS Z6, 384(DX)
+	VMOVUPS Z7, 448(DX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, BX
+	SUBQ    $0x00000080, CX
+	JMP     colSumsF32AVX512_tile8
+
+colSumsF32AVX512_tile8_end:
+colSumsF32AVX512_tile1:
+	CMPQ    CX, $0x00000010
+	JL      colSumsF32AVX512_tile1_end
+	VMOVUPS (DX), Z0
+	MOVQ    BX, DI
+	MOVQ    AX, R8
+
+colSumsF32AVX512_tile1_row:
+	VADDPS  (DI), Z0, Z0
+	ADDQ    SI, DI
+	DECQ    R8
+	JNZ     colSumsF32AVX512_tile1_row
+	VMOVUPS Z0, (DX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000010, CX
+	JMP     colSumsF32AVX512_tile1
+
+colSumsF32AVX512_tile1_end:
+colSumsF32AVX512_done:
+	VZEROUPPER
+	RET

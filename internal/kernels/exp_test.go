@@ -123,3 +123,26 @@ func BenchmarkExp32(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAddColSums32 times the bias gradient's column sums of one
+// block of the book RNN's minibatch (560 rows of H=512) on every path.
+func BenchmarkAddColSums32(b *testing.B) {
+	const rows, h = 560, 512
+	r := rand.New(rand.NewPCG(1, 2))
+	x := make([]float32, rows*h)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	dst := make([]float32, h)
+	for _, p := range Available() {
+		b.Run(string(p), func(b *testing.B) {
+			if err := Select(p); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = Select("") }()
+			for b.Loop() {
+				AddColSums32(dst, x, h)
+			}
+		})
+	}
+}

@@ -11,3 +11,15 @@ func archExp(p Path) expKernel {
 	}
 	return expKernel{}
 }
+
+// archColSums returns path p's AddColSums32 kernel (exp_amd64.s); none
+// for the portable path.
+func archColSums(p Path) colSumsKernel {
+	switch p {
+	case AVX512:
+		return colSumsKernel{16, colSumsF32AVX512}
+	case AVX2:
+		return colSumsKernel{8, colSumsF32AVX2}
+	}
+	return colSumsKernel{}
+}

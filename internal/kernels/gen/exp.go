@@ -21,9 +21,14 @@ import (
 // chosen with a mask: the same bits as the scalar code (TestExp32*). It
 // is genAct's expf (main.go) with the cases those kernels never meet:
 // 2^128 scaled as 2 * 2^127, and +Inf above 88.72. dst may be x.
+//
+// It also writes the column sums of elem.go's AddColSums32 (genColSums).
 func exps() {
 	for _, w := range []vwidth{32, 64} {
 		genExp(w)
+	}
+	for _, w := range []vwidth{32, 64} {
+		genColSums(w)
 	}
 }
 
@@ -152,6 +157,60 @@ func genExp(w vwidth) {
 	ADDQ(U32(int(w)), dst)
 	DECQ(n)
 	JNZ(LabelRef(fn + "_loop"))
+	Label(fn + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+// genColSums writes func colSumsF32<path>(rows, cols int, dst, x *float32,
+// ld int): dst[j] += x[r*ld+j] for r = 0, ..., rows-1 in that order, j <
+// cols (a multiple of the lanes), dst the first operand of each sum as in
+// elem.go's AddColSums32 (whose Binary32 adds dst + x). The columns go in
+// tiles of eight vectors, then one, kept in registers over all the rows:
+// each column's sums are the Go loop's, one at a time in row order.
+func genColSums(w vwidth) {
+	fn := "colSumsF32" + w.suffix()
+	TEXT(fn, NOSPLIT, "func(rows, cols int, dst, x *float32, ld int)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s: dst[j] += x[r*ld+j] over rows r in order, j < cols (a multiple of %d; see gen/exp.go).", fn, w.lanes()))
+	rows := Load(Param("rows"), GP64())
+	cols := Load(Param("cols"), GP64())
+	dst := Load(Param("dst"), GP64())
+	x := Load(Param("x"), GP64())
+	ld := Load(Param("ld"), GP64())
+	SHLQ(U8(2), ld) // bytes
+	TESTQ(rows, rows)
+	JZ(LabelRef(fn + "_done"))
+	tile := func(v int, name string) {
+		Label(fn + "_" + name)
+		CMPQ(cols, U32(v*w.lanes()))
+		JL(LabelRef(fn + "_" + name + "_end"))
+		acc := make([]reg.VecVirtual, v)
+		for i := range acc {
+			acc[i] = w.vec()
+			VMOVUPS(Mem{Base: dst, Disp: i * int(w)}, acc[i])
+		}
+		p, r := GP64(), GP64()
+		MOVQ(x, p)
+		MOVQ(rows, r)
+		Label(fn + "_" + name + "_row")
+		for i := range acc {
+			VADDPS(Mem{Base: p, Disp: i * int(w)}, acc[i], acc[i]) // dst + x
+		}
+		ADDQ(ld, p)
+		DECQ(r)
+		JNZ(LabelRef(fn + "_" + name + "_row"))
+		for i := range acc {
+			VMOVUPS(acc[i], Mem{Base: dst, Disp: i * int(w)})
+		}
+		ADDQ(U32(v*int(w)), dst)
+		ADDQ(U32(v*int(w)), x)
+		SUBQ(U32(v*w.lanes()), cols)
+		JMP(LabelRef(fn + "_" + name))
+		Label(fn + "_" + name + "_end")
+	}
+	tile(8, "tile8")
+	tile(1, "tile1")
 	Label(fn + "_done")
 	VZEROUPPER()
 	RET()
