@@ -88,12 +88,33 @@ func AddColSums32(dst, x []float32, ld int) {
 		panic(fmt.Sprintf("kernels: AddColSums32 of rows %d apart into %d columns", ld, len(dst)))
 	}
 	w := len(dst)
-	if w == 0 {
+	if w == 0 || len(x) < w {
 		return
 	}
-	for i := 0; i+w <= len(x); i += ld {
-		Binary32(Add, dst, dst, x[i:i+w])
+	rows := (len(x)-w)/ld + 1
+	// The kernels keep tiles of columns in registers over all the rows
+	// (gen/exp.go's genColSums): each column gets the loop's sums.
+	c := 0
+	if k := archColSums(cur.path); k.fn != nil {
+		c = w - w%k.lanes
+		if c > 0 {
+			k.fn(rows, c, &dst[0], &x[0], ld)
+		}
 	}
+	if c == w {
+		return
+	}
+	for r := range rows {
+		i := r * ld
+		Binary32(Add, dst[c:], dst[c:], x[i+c:i+w])
+	}
+}
+
+// colSumsKernel is a path's AddColSums32 kernel: fn does cols columns, a
+// multiple of lanes. A nil fn (the portable path) leaves them to the loop.
+type colSumsKernel struct {
+	lanes int
+	fn    func(rows, cols int, dst, x *float32, ld int)
 }
 
 // Axpy32 sets y[i] += a*x[i]: the product rounded, then the sum, y its

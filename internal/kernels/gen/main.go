@@ -8,11 +8,13 @@
 //	go run . -out ../gemm_amd64.s -stubs ../gemm_amd64.go -pkg kernels
 //	go run . -set vec -out ../vec_amd64.s -stubs ../vec_amd64.go -pkg kernels
 //	go run . -set elem -out ../elem_amd64.s -stubs ../elem_amd64.go -pkg kernels
+//	go run . -set exp -out ../exp_amd64.s -stubs ../exp_amd64.go -pkg kernels
 //
 // The second writes the elementwise kernels (a op b, dst += a op b; see
 // vec.go in this directory), the third those of a training step around
 // its products (AVX-512 activations, their derivatives, axpy, scaling,
-// sums of squares; see elem.go).
+// sums of squares; see elem.go), the fourth the float32 exponential of
+// the softmax (exp.go).
 //
 // One generator writes the four kernels (float32/float64, AVX2+FMA and
 // AVX-512) from one description: an mr x nr tile of C, nr a multiple of
@@ -39,9 +41,9 @@ type kernel struct {
 }
 
 // set picks what one run writes: "gemm" the micro-kernels, "vec" the
-// elementwise kernels (vec.go), "elem" a training step's (elem.go), each
-// to its own file.
-var set = flag.String("set", "gemm", "kernels to write: gemm, vec or elem")
+// elementwise kernels (vec.go), "elem" a training step's (elem.go), "exp"
+// the float32 exponential (exp.go), each to its own file.
+var set = flag.String("set", "gemm", "kernels to write: gemm, vec, elem or exp")
 
 func main() {
 	flag.Parse()
@@ -53,8 +55,10 @@ func main() {
 		vecs()
 	case "elem":
 		elems()
+	case "exp":
+		exps()
 	default:
-		panic("gen: -set must be gemm, vec or elem")
+		panic("gen: -set must be gemm, vec, elem or exp")
 	}
 	Generate()
 }
