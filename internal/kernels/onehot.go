@@ -12,12 +12,12 @@ import (
 // rows (the token ids of a time step), and a product by one of them is a
 // row lookup: Sgemm and Dgemm then copy op(B)'s rows ids[i] where they
 // would multiply (for alpha 1 and beta 0, the graphs' products), and
-// SumTN adds the rows of each b_i into the rows ids of the result where
-// it would multiply by a_iᵀ (the gradient of the weight). A product by a
-// one-hot row adds exact zeros to the one product that counts, so the
-// lookup gives the multiply's bits, as long as the other operand is
-// finite (0 x Inf is NaN in a multiply, nothing in a lookup). The caller
-// must not change x, nor let it be collected, before release.
+// SumTN32 and SumTN64 add the rows of each b_i into the rows ids of the
+// result where they would multiply by a_iᵀ (the gradient of the weight).
+// A product by a one-hot row adds exact zeros to the one product that
+// counts, so the lookup gives the multiply's bits, as long as the other
+// operand is finite (0 x Inf is NaN in a multiply, nothing in a lookup).
+// The caller must not change x, nor let it be collected, before release.
 func OneHot(x any, cols int, ids []int) (release func()) {
 	var p unsafe.Pointer
 	var n int

@@ -71,7 +71,7 @@ func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 	})
 }
 
-// stacked is the pieces of SumTN seen as two stacked matrices, A (k x m)
+// stacked is the pieces of SumTN32 (SumTN64) seen as two stacked matrices, A (k x m)
 // and B (k x n).
 type stacked[T Float] struct {
 	as, bs [][]T
@@ -204,7 +204,7 @@ func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
 	}
 }
 
-// addOneHot computes SumTN when every a_i is marked one-hot (OneHot):
+// addOneHot computes SumTN32 (SumTN64) when every a_i is marked one-hot (OneHot):
 // row p of the stacked B is added into row ids[p] of C, in passes of kc
 // stacked rows as the micro-kernels sum them (C = pass sum + C after the
 // first), so the same bits. It reports false, doing nothing, otherwise.
