@@ -59,10 +59,11 @@ func testOneHot[T Float](t *testing.T, r *rand.Rand, v, n int) {
 			}
 		}
 	}
-	// SumTN: 35 pieces of 16 rows (560 > 2 kc) and an empty one.
+	// SumTN: 80 pieces of 16 rows (1264 > kcTN: two passes) and an
+	// empty one.
 	var as, plains, bs [][]T
 	var releases []func()
-	for i := 0; i < 36; i++ {
+	for i := 0; i < 80; i++ {
 		k := rows
 		if i == 3 {
 			k = 0

@@ -7,18 +7,20 @@ import (
 )
 
 // TestSumTNIsStackedGemm: SumTN's result is, bit for bit, Sgemm's (Dgemm's)
-// AᵀB over the pieces stacked, on every path, for pieces of random rows
-// (some empty), widths at and around the tiles' edges (1, 7, 8, 33 and the
-// book's 28 and 512), and totals below, at and past kc (one pass of the
-// micro-kernel over k, and several). A wrong row or column, a piece
+// AᵀB over the pieces stacked with kc set to kcTN, on every path, for
+// pieces of random rows (some empty), widths at and around the tiles'
+// edges (1, 7, 8, 33 and the book's 28 and 512), and totals below, at and
+// past kcTN (one pass of the micro-kernel over k, and several). A wrong row or column, a piece
 // skipped or read twice, changes a sum by a whole product; anything but
 // the same operations in the same order changes the last bits.
 func TestSumTNIsStackedGemm(t *testing.T) {
+	defer func(old int) { kc = old }(kc)
+	kc = kcTN
 	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
 		for _, m := range []int{1, 7, 8, 28, 33, 512} {
 			for _, n := range []int{1, 7, 28, 33, 512} {
-				for _, rows := range [][]int{{1}, {0, 3, 0}, {16, 16, 16}, {kc}, {kc - 1, 2}, {100, 0, 200, 60, 300}} {
+				for _, rows := range [][]int{{1}, {0, 3, 0}, {16, 16, 16}, {kcTN}, {kcTN - 1, 2}, {100, 0, 200, 60, 300}, {500, 0, 600, 1200}} {
 					t.Run(fmt.Sprintf("%dx%d/%v", m, n, rows), func(t *testing.T) {
 						testSumTN[float32](t, r, m, n, rows)
 						testSumTN[float64](t, r, m, n, rows)
