@@ -27,11 +27,11 @@ func SumTN64(c []float64, ldc, m, n int, as, bs [][]float64) {
 	sumTN(&cur.d, &cur.dn, c, ldc, m, n, as, bs)
 }
 
-// kcTN is the depth of SumTN's passes: the book's T·B rows (560 in a
-// block of 16 sequences) in one pass. Sgemm's kc = 256 would make three,
-// each loading and storing all of C (1 MB for W_hh at H=512): the book
-// RNN's minibatch took 0.967x the time with 1024 (in-process A/B,
-// alternating 12-minibatch rounds, twice).
+// kcTN is the depth of SumTN32's (SumTN64's) passes: the book's T·B
+// rows (560 in a block of 16 sequences) in one pass. Sgemm's kc = 256
+// would make three, each loading and storing all of C (1 MB for W_hh at
+// H=512): the book RNN's minibatch took 0.967x the time with 1024
+// (in-process A/B, alternating 12-minibatch rounds, twice).
 const kcTN = 1024
 
 func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
