@@ -34,10 +34,6 @@ func SumTN64(c []float64, ldc, m, n int, as, bs [][]float64) {
 // (in-process A/B, alternating 12-minibatch rounds, twice).
 const kcTN = 1024
 
-// mcTiles is how many row panels of Aᵀ SumTN32 packs at a time (with
-// kcTN rows, 128 x 560 x 4 bytes = 280 KB for the book's RNN: in L2).
-var mcTiles = 16
-
 func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 	if len(as) != len(bs) {
 		panic(fmt.Sprintf("kernels: SumTN of %d a's and %d b's", len(as), len(bs)))
@@ -92,21 +88,17 @@ type stacked[T Float] struct {
 }
 
 // block computes columns [j0, j1) of C = AᵀB, in passes of kcTN rows of A
-// and B as block does for Sgemm's (tA, !tB) product, each tile by the
-// same micro-kernel calls. Per pass, B's column tiles are packed into
-// panels, then Aᵀ in chunks of mcTiles row panels, each chunk used for
-// every column tile while it is in L2 (all of Aᵀ, 1 MB for W_hh's
-// gradient, is not).
+// and B as block does for Sgemm's (tA, !tB) product: per pass, Aᵀ packed
+// into row panels and each column tile of B into a panel, the tiles
+// computed by the same micro-kernel calls.
 func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
 	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
 	size := int(unsafe.Sizeof(T(0)))
 	rowTiles := (m + mr - 1) / mr
-	colTiles := (j1 - j0 + nr - 1) / nr
 	kc := kcTN
 	kcm := min(kc, k)
-	mc := min(mcTiles, rowTiles)
-	ap := getScratch[T](mc * mr * kcm)
-	bp := getScratch[T](colTiles * kcm * nr)
+	ap := getScratch[T](rowTiles * mr * kcm)
+	bp := getScratch[T](kcm * nr)
 	tile := getScratch[T](mr * nr)
 	defer func() {
 		putScratch(ap)
@@ -121,32 +113,26 @@ func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
 		if p0 > 0 {
 			be, load = 1, true
 		}
+		s.packA(ap.s, mr, rowTiles, piece, row, kb)
 		for jt := j0; jt < j1; jt += nr {
-			s.packB(bp.s[(jt-j0)/nr*kb*nr:], nr, jt, min(nr, n-jt), piece, row, kb)
-		}
-		for t0 := 0; t0 < rowTiles; t0 += mc {
-			t1 := min(t0+mc, rowTiles)
-			s.packA(ap.s, mr, t0, t1, piece, row, kb)
-			for jt := j0; jt < j1; jt += nr {
-				jw := min(nr, n-jt)
-				bptr := &bp.s[(jt-j0)/nr*kb*nr]
-				for it := t0 * mr; it < min(t1*mr, m); it += mr {
-					ih := min(mr, m-it)
-					aptr := &ap.s[(it/mr-t0)*mr*kb]
-					if ih == mr && jw == nr {
-						mk.fn(kb, aptr, size, mr*size, bptr, nr*size, &c[it*ldc+jt], ldc*size, 1, be, load)
-						continue
-					}
-					// Edge tile: the same kernel on a copy.
-					if load {
-						for i := 0; i < ih; i++ {
-							copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
-						}
-					}
-					mk.fn(kb, aptr, size, mr*size, bptr, nr*size, &tile.s[0], nr*size, 1, be, load)
+			jw := min(nr, n-jt)
+			s.packB(bp.s, nr, jt, jw, piece, row, kb)
+			for it := 0; it < m; it += mr {
+				ih := min(mr, m-it)
+				aptr := &ap.s[it/mr*mr*kb]
+				if ih == mr && jw == nr {
+					mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &c[it*ldc+jt], ldc*size, 1, be, load)
+					continue
+				}
+				// Edge tile: the same kernel on a copy.
+				if load {
 					for i := 0; i < ih; i++ {
-						copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
+						copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
 					}
+				}
+				mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &tile.s[0], nr*size, 1, be, load)
+				for i := 0; i < ih; i++ {
+					copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
 				}
 			}
 		}
@@ -170,12 +156,12 @@ func (s *stacked[T]) advance(piece, row, kb int) (int, int) {
 	return piece, row
 }
 
-// packA writes row panels t0 to t1 of Aᵀ from kb stacked rows of A
-// from (piece, row): panel t's element (i, p) at (t-t0)*mr*kb + p*mr + i,
-// rows past m zero (as packPanel packs op(A) = Aᵀ).
-func (s *stacked[T]) packA(dst []T, mr, t0, t1, piece, row, kb int) {
+// packA writes kb stacked rows of A from (piece, row) as Aᵀ's row panels:
+// tile t's element (i, p) at t*mr*kb + p*mr + i, rows past m zero (as
+// packPanel packs op(A) = Aᵀ).
+func (s *stacked[T]) packA(dst []T, mr, rowTiles, piece, row, kb int) {
 	m := s.m
-	full := min(m/mr, t1) // panels t0..full-1 are whole
+	full := m / mr
 	for p := 0; p < kb; {
 		for len(s.as[piece]) == 0 {
 			piece++
@@ -187,16 +173,16 @@ func (s *stacked[T]) packA(dst []T, mr, t0, t1, piece, row, kb int) {
 			d := dst[(p+r)*mr:]
 			switch mr {
 			case 8: // AVX-512's tiles: a copy call per 8 values cost more than the copy
-				for t := t0; t < full; t++ {
-					*(*[8]T)(d[(t-t0)*8*kb:]) = *(*[8]T)(x[t*8:])
+				for t := 0; t < full; t++ {
+					*(*[8]T)(d[t*8*kb:]) = *(*[8]T)(x[t*8:])
 				}
 			default:
-				for t := t0; t < full; t++ {
-					copy(d[(t-t0)*mr*kb:(t-t0)*mr*kb+mr], x[t*mr:])
+				for t := 0; t < full; t++ {
+					copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
 				}
 			}
-			if full < t1 {
-				e := d[(full-t0)*mr*kb : (full-t0)*mr*kb+mr]
+			if full < rowTiles {
+				e := d[full*mr*kb : full*mr*kb+mr]
 				clear(e[copy(e, x[full*mr:]):])
 			}
 		}
