@@ -18,7 +18,7 @@ func TestSumTNIsStackedGemm(t *testing.T) {
 	kc = kcTN
 	forEachPath(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(3, 4))
-		for _, m := range []int{1, 7, 8, 28, 33, 512} {
+		for _, m := range []int{1, 7, 8, 28, 33, 300, 512} {
 			for _, n := range []int{1, 7, 28, 33, 512} {
 				for _, rows := range [][]int{{1}, {0, 3, 0}, {16, 16, 16}, {kcTN}, {kcTN - 1, 2}, {100, 0, 200, 60, 300}, {500, 0, 600, 1200}} {
 					t.Run(fmt.Sprintf("%dx%d/%v", m, n, rows), func(t *testing.T) {
