@@ -30,21 +30,11 @@ func Hold(xs ...any) (release func()) {
 	held.mu.Lock()
 	held.holds++
 	for _, x := range xs {
-		var p unsafe.Pointer
-		var n int
-		switch s := x.(type) {
-		case []float32:
-			if len(s) > 0 {
-				p, n = unsafe.Pointer(&s[0]), len(s)
-			}
-		case []float64:
-			if len(s) > 0 {
-				p, n = unsafe.Pointer(&s[0]), len(s)*2
-			}
-		}
+		p, n, size := arrayOf(x)
 		if p == nil {
 			continue
 		}
+		n *= size / 4 // in 4-byte words
 		e := held.m[p]
 		if e == nil {
 			e = &heldArray{}
@@ -220,4 +210,21 @@ func packBPanel[T Float](out, b []T, tB bool, n, k, ldb, nr, j int) {
 			}
 		}
 	}
+}
+
+// arrayOf returns the first element, length and element size of x, a
+// []float32 or a []float64; a nil pointer for an empty slice or another
+// type.
+func arrayOf(x any) (p unsafe.Pointer, n, size int) {
+	switch s := x.(type) {
+	case []float32:
+		if len(s) > 0 {
+			return unsafe.Pointer(&s[0]), len(s), 4
+		}
+	case []float64:
+		if len(s) > 0 {
+			return unsafe.Pointer(&s[0]), len(s), 8
+		}
+	}
+	return nil, 0, 0
 }

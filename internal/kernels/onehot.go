@@ -19,20 +19,12 @@ import (
 // operand is finite (0 x Inf is NaN in a multiply, nothing in a lookup).
 // The caller must not change x, nor let it be collected, before release.
 func OneHot(x any, cols int, ids []int) (release func()) {
-	var p unsafe.Pointer
-	var n int
-	switch s := x.(type) {
-	case []float32:
-		if len(s) > 0 {
-			p, n = unsafe.Pointer(&s[0]), len(s)
-		}
-	case []float64:
-		if len(s) > 0 {
-			p, n = unsafe.Pointer(&s[0]), len(s)
-		}
+	switch x.(type) {
+	case []float32, []float64:
 	default:
 		panic(fmt.Sprintf("kernels: OneHot of %T", x))
 	}
+	p, n, _ := arrayOf(x)
 	if n != len(ids)*cols {
 		panic(fmt.Sprintf("kernels: OneHot: %d values are not %d rows of %d", n, len(ids), cols))
 	}

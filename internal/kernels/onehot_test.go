@@ -59,11 +59,11 @@ func testOneHot[T Float](t *testing.T, r *rand.Rand, v, n int) {
 			}
 		}
 	}
-	// SumTN: 80 pieces of 16 rows (1264 > kcTN: two passes) and an
+	// SumTN: 140 pieces of 16 rows (2224 > 2 kcTN: three passes) and an
 	// empty one.
 	var as, plains, bs [][]T
 	var releases []func()
-	for i := 0; i < 80; i++ {
+	for i := 0; i < 140; i++ {
 		k := rows
 		if i == 3 {
 			k = 0

@@ -160,54 +160,50 @@ func (s *stacked[T]) advance(piece, row, kb int) (int, int) {
 // tile t's element (i, p) at t*mr*kb + p*mr + i, rows past m zero (as
 // packPanel packs op(A) = Aᵀ).
 func (s *stacked[T]) packA(dst []T, mr, rowTiles, piece, row, kb int) {
-	m := s.m
-	full := m / mr
-	for p := 0; p < kb; {
-		for len(s.as[piece]) == 0 {
-			piece++
-		}
-		src := s.as[piece]
-		rows := min(len(src)/m-row, kb-p)
-		for r := 0; r < rows; r++ {
-			x := src[(row+r)*m : (row+r+1)*m]
-			d := dst[(p+r)*mr:]
-			switch mr {
-			case 8: // AVX-512's tiles: a copy call per 8 values cost more than the copy
-				for t := 0; t < full; t++ {
-					*(*[8]T)(d[t*8*kb:]) = *(*[8]T)(x[t*8:])
-				}
-			default:
-				for t := 0; t < full; t++ {
-					copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
-				}
+	full := s.m / mr
+	eachRow(s.as, s.m, piece, row, kb, func(p int, x []T) {
+		d := dst[p*mr:]
+		switch mr {
+		case 8: // AVX-512's tiles: a copy call per 8 values cost more than the copy
+			for t := 0; t < full; t++ {
+				*(*[8]T)(d[t*8*kb:]) = *(*[8]T)(x[t*8:])
 			}
-			if full < rowTiles {
-				e := d[full*mr*kb : full*mr*kb+mr]
-				clear(e[copy(e, x[full*mr:]):])
+		default:
+			for t := 0; t < full; t++ {
+				copy(d[t*mr*kb:t*mr*kb+mr], x[t*mr:])
 			}
 		}
-		p += rows
-		piece, row = piece+1, 0
-	}
+		if full < rowTiles {
+			e := d[full*mr*kb : full*mr*kb+mr]
+			clear(e[copy(e, x[full*mr:]):])
+		}
+	})
 }
 
 // packB writes columns [jt, jt+jw) of kb stacked rows of B from (piece,
 // row) into an nr-wide panel (row p at p*nr, columns past jw zero).
 func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
-	n := s.n
+	eachRow(s.bs, s.n, piece, row, kb, func(p int, x []T) {
+		d := dst[p*nr : (p+1)*nr]
+		if jw == 32 {
+			*(*[32]T)(d) = *(*[32]T)(x[jt:])
+			return
+		}
+		clear(d[copy(d[:jw], x[jt:]):])
+	})
+}
+
+// eachRow calls f(p, x) for the kb stacked rows of pieces (rows of w
+// values) from row row of piece piece: x is stacked row p (from 0).
+func eachRow[T Float](pieces [][]T, w, piece, row, kb int, f func(p int, x []T)) {
 	for p := 0; p < kb; {
-		for len(s.bs[piece]) == 0 {
+		for len(pieces[piece]) == 0 {
 			piece++
 		}
-		src := s.bs[piece]
-		rows := min(len(src)/n-row, kb-p)
+		src := pieces[piece]
+		rows := min(len(src)/w-row, kb-p)
 		for r := 0; r < rows; r++ {
-			d := dst[(p+r)*nr : (p+r+1)*nr]
-			if jw == 32 {
-				*(*[32]T)(d) = *(*[32]T)(src[(row+r)*n+jt:])
-				continue
-			}
-			clear(d[copy(d[:jw], src[(row+r)*n+jt:]):])
+			f(p+r, src[(row+r)*w:(row+r+1)*w])
 		}
 		p += rows
 		piece, row = piece+1, 0
@@ -239,35 +235,26 @@ func addOneHot[T Float](c []T, ldc, m, n int, as, bs [][]T) bool {
 	for i := 0; i < m; i++ {
 		clear(c[i*ldc : i*ldc+n])
 	}
-	piece, row := 0, 0
-	for p0 := 0; p0 < len(ids); p0 += kc {
-		kb := min(kc, len(ids)-p0)
-		acc, lda := c, ldc // the first pass sums into C itself
-		if p0 > 0 {
+	acc, lda := c, ldc // the first pass sums into C itself
+	flush := func() {  // C = pass sum + C
+		for i := 0; i < m; i++ {
+			d := c[i*ldc : i*ldc+n]
+			add(d, acc[i*n:(i+1)*n], d)
+		}
+	}
+	eachRow(bs, n, 0, 0, len(ids), func(p int, x []T) {
+		if p > 0 && p%kc == 0 { // a pass after the first
+			if p > kc {
+				flush()
+			}
 			acc, lda = tmp.s, n
 			clear(acc)
 		}
-		for p := 0; p < kb; {
-			for len(bs[piece]) == 0 {
-				piece, row = piece+1, 0
-			}
-			src := bs[piece]
-			rows := min(len(src)/n-row, kb-p)
-			for r := 0; r < rows; r++ {
-				d := acc[ids[p0+p+r]*lda:][:n]
-				add(d, d, src[(row+r)*n:(row+r+1)*n])
-			}
-			p += rows
-			if row += rows; row == len(src)/n {
-				piece, row = piece+1, 0
-			}
-		}
-		if p0 > 0 {
-			for i := 0; i < m; i++ {
-				d := c[i*ldc : i*ldc+n]
-				add(d, acc[i*n:(i+1)*n], d)
-			}
-		}
+		d := acc[ids[p]*lda:][:n]
+		add(d, d, x)
+	})
+	if len(ids) > kc {
+		flush()
 	}
 	return true
 }
