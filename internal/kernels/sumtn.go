@@ -41,7 +41,7 @@ func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 	if m < 0 || n < 0 {
 		panic(fmt.Sprintf("kernels: SumTN of negative shape %dx%d", m, n))
 	}
-	// The stacked rows: row p of the stacked a (b) is piece seg[p].
+	// k: the rows of the pieces, stacked.
 	k := 0
 	for i := range as {
 		if m == 0 || n == 0 {
