@@ -7,10 +7,8 @@ import (
 
 	"gorgonia.org/tensor"
 
-	"github.com/unroll/unroll/datasets"
 	"github.com/unroll/unroll/graph"
 	"github.com/unroll/unroll/internal/blas"
-	"github.com/unroll/unroll/models"
 )
 
 // countEngine counts the elementwise Add, Sub and Mul that reach the
@@ -43,42 +41,27 @@ func (e countEngine) Mul(a, b tensor.Tensor, opts ...tensor.FuncOpt) (tensor.Ten
 // every gradient and the final state, for every cell in float32 and
 // float64.
 func TestMachinesRunOnTheEngine(t *testing.T) {
-	const batch, steps, vocab = 4, 5, 7
-	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
-		for _, kind := range []string{"rnn", "gru", "lstm", "mlp"} {
-			cfg := models.Config{Kind: kind, VocabSize: vocab, NumHiddens: 6, NumLayers: 2, Dtype: dt, Seed: 5}
-			ma, err := models.New(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mb, _ := models.New(cfg)
-			gc := graph.Config{BatchSize: batch, NumSteps: steps, Loss: true}
-			calls := 0
-			ours := graph.SwapEngine(countEngine{blas.Engine{}, &calls})
-			ua, err := graph.Unroll(ma, gc)
-			graph.SwapEngine(tensor.StdEng{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			ub, err := graph.Unroll(mb, gc)
-			graph.SwapEngine(ours)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sa, sb := zeroStates(ma, batch, dt), zeroStates(mb, batch, dt)
-			r := rand.New(rand.NewPCG(7, 8))
-			x, y := make([]int, batch*steps), make([]int, batch*steps)
-			for i := range x {
-				x[i], y[i] = r.IntN(vocab), r.IntN(vocab)
-			}
-			ids := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: steps}
-			runSameBits(t, fmt.Sprintf("%s %v (engine, StdEng)", kind, dt), ua, ub, ma, sa, sb, ids)
-			if kind == "gru" && calls < 3*steps {
-				t.Errorf("%s %v: %d elementwise ops reached the engine in a run of %d steps, want at least %d", kind, dt, calls, steps, 3*steps)
-			}
-			if kind == "rnn" && calls == 0 {
-				t.Errorf("%s %v: no elementwise op reached the engine", kind, dt)
-			}
+	everyCellTwice(t, func(dt tensor.Dtype, kind string, ma, mb graph.Model, gc graph.Config) {
+		calls := 0
+		ours := graph.SwapEngine(countEngine{blas.Engine{}, &calls})
+		ua, err := graph.Unroll(ma, gc)
+		graph.SwapEngine(tensor.StdEng{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		ub, err := graph.Unroll(mb, gc)
+		graph.SwapEngine(ours)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sa, sb := zeroStates(ma, gc.BatchSize, dt), zeroStates(mb, gc.BatchSize, dt)
+		ids := randomIDs(rand.New(rand.NewPCG(7, 8)), gc)
+		runSameBits(t, fmt.Sprintf("%s %v (engine, StdEng)", kind, dt), ua, ub, ma, sa, sb, ids)
+		if kind == "gru" && calls < 3*gc.NumSteps {
+			t.Errorf("%s %v: %d elementwise ops reached the engine in a run of %d steps, want at least %d", kind, dt, calls, gc.NumSteps, 3*gc.NumSteps)
+		}
+		if kind == "rnn" && calls == 0 {
+			t.Errorf("%s %v: no elementwise op reached the engine", kind, dt)
+		}
+	})
 }

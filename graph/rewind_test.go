@@ -19,42 +19,57 @@ import (
 // different tokens and a parameter update between them, for every cell,
 // in float32 (training) and float64 (checks).
 func TestRewindSameBits(t *testing.T) {
-	const batch, steps, vocab = 4, 5, 7
+	everyCellTwice(t, func(dt tensor.Dtype, kind string, ma, mb graph.Model, gc graph.Config) {
+		ua, err := graph.Unroll(ma, gc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ub, _ := graph.Unroll(mb, gc)
+		graph.ResetEachRun(ub)
+		if !graph.Rewinds(ua) {
+			t.Fatal("rewind does not work on this Gorgonia's TapeMachine")
+		}
+		sa, sb := zeroStates(ma, gc.BatchSize, dt), zeroStates(mb, gc.BatchSize, dt)
+		r := rand.New(rand.NewPCG(7, 8))
+		for run := 0; run < 4; run++ {
+			ids := randomIDs(r, gc) // any ids will do
+			ga, gb := runSameBits(t, fmt.Sprintf("%s %v run %d (rewound, reset)", kind, dt, run), ua, ub, ma, sa, sb, ids)
+			// An SGD step on both, so the next run sees new weights.
+			for i, p := range ma.Params() {
+				step(p.Value, ga[i])
+				step(mb.Params()[i].Value, gb[i])
+			}
+		}
+	})
+}
+
+// everyCellTwice calls f for every cell kind (two layers, 6 hidden units,
+// a vocabulary of 7) in float32 and float64 with two copies of the model
+// (same seed) and a graph config of 4 sequences of 5 steps with a loss.
+func everyCellTwice(t *testing.T, f func(dt tensor.Dtype, kind string, ma, mb graph.Model, gc graph.Config)) {
+	t.Helper()
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 		for _, kind := range []string{"rnn", "gru", "lstm", "mlp"} {
-			cfg := models.Config{Kind: kind, VocabSize: vocab, NumHiddens: 6, NumLayers: 2, Dtype: dt, Seed: 5}
+			cfg := models.Config{Kind: kind, VocabSize: 7, NumHiddens: 6, NumLayers: 2, Dtype: dt, Seed: 5}
 			ma, err := models.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
 			mb, _ := models.New(cfg)
-			gc := graph.Config{BatchSize: batch, NumSteps: steps, Loss: true}
-			ua, err := graph.Unroll(ma, gc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ub, _ := graph.Unroll(mb, gc)
-			graph.ResetEachRun(ub)
-			if !graph.Rewinds(ua) {
-				t.Fatal("rewind does not work on this Gorgonia's TapeMachine")
-			}
-			sa, sb := zeroStates(ma, batch, dt), zeroStates(mb, batch, dt)
-			r := rand.New(rand.NewPCG(7, 8))
-			for run := 0; run < 4; run++ {
-				x, y := make([]int, batch*steps), make([]int, batch*steps)
-				for i := range x {
-					x[i], y[i] = r.IntN(vocab), r.IntN(vocab)
-				}
-				ids := datasets.Minibatch{X: x, Y: y, BatchSize: batch, NumSteps: steps} // any ids will do
-				ga, gb := runSameBits(t, fmt.Sprintf("%s %v run %d (rewound, reset)", kind, dt, run), ua, ub, ma, sa, sb, ids)
-				// An SGD step on both, so the next run sees new weights.
-				for i, p := range ma.Params() {
-					step(p.Value, ga[i])
-					step(mb.Params()[i].Value, gb[i])
-				}
-			}
+			f(dt, kind, ma, mb, graph.Config{BatchSize: 4, NumSteps: 5, Loss: true})
 		}
 	}
+}
+
+// randomIDs returns a minibatch of gc's shape of random token ids and
+// targets of everyCellTwice's vocabulary.
+func randomIDs(r *rand.Rand, gc graph.Config) datasets.Minibatch {
+	n := gc.BatchSize * gc.NumSteps
+	x, y := make([]int, n), make([]int, n)
+	for i := range x {
+		x[i], y[i] = r.IntN(7), r.IntN(7)
+	}
+	return datasets.Minibatch{X: x, Y: y, BatchSize: gc.BatchSize, NumSteps: gc.NumSteps}
 }
 
 // runSameBits runs ua and ub (graphs of two copies of model ma) on ids

@@ -276,26 +276,7 @@ func genAct512() {
 	}
 
 	loop := func(name string, body func(x, out reg.VecVirtual)) {
-		TEXT(name, NOSPLIT, "func(dst, x *float32, n int)")
-		Pragma("noescape")
-		Doc(name + ": act.go's float32 " + name[:len(name)-6] + " of n (a multiple of 16) values, sixteen at a time (see gen/elem.go).")
-		dst := Load(Param("dst"), GP64())
-		src := Load(Param("x"), GP64())
-		cnt := Load(Param("n"), GP64())
-		SHRQ(U8(4), cnt)
-		JZ(LabelRef(name + "_done"))
-		Label(name + "_loop")
-		x, out := ZMM(), ZMM()
-		VMOVUPS(Mem{Base: src}, x)
-		body(x, out)
-		VMOVUPS(out, Mem{Base: dst})
-		ADDQ(U32(64), src)
-		ADDQ(U32(64), dst)
-		DECQ(cnt)
-		JNZ(LabelRef(name + "_loop"))
-		Label(name + "_done")
-		VZEROUPPER()
-		RET()
+		unaryLoop(name, name+": act.go's float32 "+name[:len(name)-6]+" of n (a multiple of 16) values, sixteen at a time (see gen/elem.go).", 64, body)
 	}
 
 	loop("sigmoidAVX512", func(v, out reg.VecVirtual) {

@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/bits"
 
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/gotypes"
@@ -303,26 +304,7 @@ func genAct() {
 	}
 
 	loop := func(name string, body func(x, out reg.VecVirtual)) {
-		TEXT(name, NOSPLIT, "func(dst, x *float32, n int)")
-		Pragma("noescape")
-		Doc(name + ": act.go's float32 " + name[:len(name)-4] + " of n (a multiple of 8) values, eight at a time (see gen).")
-		dst := Load(Param("dst"), GP64())
-		src := Load(Param("x"), GP64())
-		cnt := Load(Param("n"), GP64())
-		SHRQ(U8(3), cnt)
-		JZ(LabelRef(name + "_done"))
-		Label(name + "_loop")
-		x, out := YMM(), YMM()
-		VMOVUPS(Mem{Base: src}, x)
-		body(x, out)
-		VMOVUPS(out, Mem{Base: dst})
-		ADDQ(U32(32), src)
-		ADDQ(U32(32), dst)
-		DECQ(cnt)
-		JNZ(LabelRef(name + "_loop"))
-		Label(name + "_done")
-		VZEROUPPER()
-		RET()
+		unaryLoop(name, name+": act.go's float32 "+name[:len(name)-4]+" of n (a multiple of 8) values, eight at a time (see gen).", 32, body)
 	}
 
 	loop("sigmoidAVX2", func(v, out reg.VecVirtual) {
@@ -375,4 +357,37 @@ func genAct() {
 		VCMPPS(U8(0x1E), bc(f("act_hi", 9)), a, m) // |x| > 9 (GT_OQ)
 		VBLENDVPS(m, y, out, out)
 	})
+}
+
+// unaryLoop writes
+//
+//	func name(dst, x *float32, n int)
+//
+// which runs body on each vector of width bytes (32: AVX2, 64: AVX-512) of
+// x into dst; n is a multiple of the lanes.
+func unaryLoop(name, doc string, width int, body func(x, out reg.VecVirtual)) {
+	TEXT(name, NOSPLIT, "func(dst, x *float32, n int)")
+	Pragma("noescape")
+	Doc(doc)
+	vec := func() reg.VecVirtual { return YMM() }
+	if width == 64 {
+		vec = func() reg.VecVirtual { return ZMM() }
+	}
+	dst := Load(Param("dst"), GP64())
+	src := Load(Param("x"), GP64())
+	cnt := Load(Param("n"), GP64())
+	SHRQ(U8(bits.TrailingZeros(uint(width/4))), cnt)
+	JZ(LabelRef(name + "_done"))
+	Label(name + "_loop")
+	x, out := vec(), vec()
+	VMOVUPS(Mem{Base: src}, x)
+	body(x, out)
+	VMOVUPS(out, Mem{Base: dst})
+	ADDQ(U32(width), src)
+	ADDQ(U32(width), dst)
+	DECQ(cnt)
+	JNZ(LabelRef(name + "_loop"))
+	Label(name + "_done")
+	VZEROUPPER()
+	RET()
 }
