@@ -68,7 +68,8 @@ type Unrolled struct {
 	model   Model
 	vocab   int
 	xs      []*tensor.Dense
-	xids    [][]int // each step's token ids, rows of xs (kernels.OneHot)
+	xids    [][]int            // each step's token ids, rows of xs
+	oneHots *kernels.OneHotSet // xs marked one-hot with xids for a run
 	ys      *tensor.Dense
 	lossV   G.Value
 	logitsV G.Value
@@ -336,9 +337,11 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 	}
 	if u.xids == nil {
 		u.xids = make([][]int, len(u.xs))
+		xs := make([]any, len(u.xs))
 		for t := range u.xids {
-			u.xids[t] = make([]int, B)
+			u.xids[t], xs[t] = make([]int, B), u.xs[t].Data()
 		}
+		u.oneHots = kernels.NewOneHotSet(xs, u.vocab, u.xids)
 	}
 	for t, xt := range u.xs {
 		oneHot(xt, mb.X, t, T)
@@ -369,15 +372,10 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 	}
 	release := kernels.Hold(u.weights...)
 	// The products by the one-hot inputs are row lookups.
-	marks := make([]func(), len(u.xs))
-	for t, xt := range u.xs {
-		marks[t] = kernels.OneHot(xt.Data(), u.vocab, u.xids[t])
-	}
+	u.oneHots.Mark()
 	err := u.vm.RunAll()
 	release()
-	for _, unmark := range marks {
-		unmark()
-	}
+	u.oneHots.Unmark()
 	if err != nil {
 		// The error names the failing node; NeighbourhoodDOT draws it.
 		return 0, fmt.Errorf("graph: Run: %w", u.machineError(err))

@@ -19,34 +19,68 @@ import (
 // operand is finite (0 x Inf is NaN in a multiply, nothing in a lookup).
 // The caller must not change x, nor let it be collected, before release.
 func OneHot(x any, cols int, ids []int) (release func()) {
-	switch x.(type) {
-	case []float32, []float64:
-	default:
-		panic(fmt.Sprintf("kernels: OneHot of %T", x))
-	}
-	p, n, _ := arrayOf(x)
-	if n != len(ids)*cols {
-		panic(fmt.Sprintf("kernels: OneHot: %d values are not %d rows of %d", n, len(ids), cols))
-	}
-	for _, id := range ids {
-		if id < 0 || id >= cols {
-			panic(fmt.Sprintf("kernels: OneHot: column %d of %d", id, cols))
+	s := NewOneHotSet([]any{x}, cols, [][]int{ids})
+	s.Mark()
+	return s.Unmark
+}
+
+// OneHotSet is arrays marked one-hot together, as OneHot marks one, made
+// once for arrays and id slices that stay the same from run to run (a
+// graph's inputs): Mark and Unmark then allocate nothing. The ids' values
+// may change between runs; Mark checks them.
+type OneHotSet struct {
+	ps   []unsafe.Pointer
+	rows []oneHotRows
+}
+
+// NewOneHotSet returns the set of the arrays xs ([]float32 or []float64),
+// xs[i] len(ids[i]) rows of cols, unmarked.
+func NewOneHotSet(xs []any, cols int, ids [][]int) *OneHotSet {
+	s := &OneHotSet{}
+	for i, x := range xs {
+		switch x.(type) {
+		case []float32, []float64:
+		default:
+			panic(fmt.Sprintf("kernels: OneHot of %T", x))
+		}
+		p, n, _ := arrayOf(x)
+		if n != len(ids[i])*cols {
+			panic(fmt.Sprintf("kernels: OneHot: %d values are not %d rows of %d", n, len(ids[i]), cols))
+		}
+		if p != nil {
+			s.ps = append(s.ps, p)
+			s.rows = append(s.rows, oneHotRows{cols: cols, ids: ids[i]})
 		}
 	}
-	if p == nil {
-		return func() {}
+	return s
+}
+
+// Mark marks the set's arrays one-hot, their rows' ones at the columns
+// their ids hold now, until Unmark.
+func (s *OneHotSet) Mark() {
+	for _, r := range s.rows {
+		for _, id := range r.ids {
+			if id < 0 || id >= r.cols {
+				panic(fmt.Sprintf("kernels: OneHot: column %d of %d", id, r.cols))
+			}
+		}
 	}
-	e := &oneHotRows{cols: cols, ids: ids}
 	oneHots.Lock()
-	oneHots.m[p] = e
+	for i, p := range s.ps {
+		oneHots.m[p] = &s.rows[i]
+	}
 	oneHots.Unlock()
-	return func() {
-		oneHots.Lock()
-		if oneHots.m[p] == e {
+}
+
+// Unmark ends Mark: the arrays are plain operands again.
+func (s *OneHotSet) Unmark() {
+	oneHots.Lock()
+	for i, p := range s.ps {
+		if oneHots.m[p] == &s.rows[i] {
 			delete(oneHots.m, p)
 		}
-		oneHots.Unlock()
 	}
+	oneHots.Unlock()
 }
 
 type oneHotRows struct {

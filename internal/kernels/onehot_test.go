@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -137,5 +138,40 @@ func TestOneHotMarks(t *testing.T) {
 	release()
 	if k := nans(); k == 0 {
 		t.Fatalf("released: no NaN, still a lookup: %v", c)
+	}
+}
+
+// TestOneHotSetReuse: a set made once follows its ids' values from one
+// Mark to the next, and marking and unmarking allocate nothing (a graph
+// marks its inputs on every run).
+func TestOneHotSetReuse(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const rows, v, n = 4, 5, 3
+	x, ids := oneHotRowsOf[float32](r, rows, v)
+	w := fill[float32](r, v*n)
+	s := NewOneHotSet([]any{x}, v, [][]int{ids})
+	for run := 0; run < 3; run++ {
+		clear(x)
+		for i := range ids {
+			ids[i] = r.IntN(v)
+			x[i*v+ids[i]] = 1
+		}
+		want, got := make([]float32, rows*n), make([]float32, rows*n)
+		Sgemm(false, false, rows, n, v, 1, x, v, w, n, 0, want, n)
+		s.Mark()
+		if oneHotIDs(x, rows, v, v) == nil {
+			t.Fatalf("run %d: marked, but not seen as one-hot", run)
+		}
+		Sgemm(false, false, rows, n, v, 1, x, v, w, n, 0, got, n)
+		s.Unmark()
+		if oneHotIDs(x, rows, v, v) != nil {
+			t.Fatalf("run %d: unmarked, still one-hot", run)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("run %d: lookup %v, product %v", run, got, want)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { s.Mark(); s.Unmark() }); a != 0 {
+		t.Errorf("Mark and Unmark allocate %v times, want 0", a)
 	}
 }
