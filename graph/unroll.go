@@ -86,6 +86,7 @@ type Unrolled struct {
 	dead         map[*G.Node]bool // gradient nodes nothing reads (symbolicGrads), not compiled
 	pc           *int             // the machine's program counter (programCounter); nil: Reset every run
 	resetEachRun bool             // Reset the machine (dropping its buffers) instead of rewinding it; for tests
+	tape         tape             // runs the machine's program on the caller (see tape)
 }
 
 // chunkRole is what Chunked asks of one chunk's graph.
@@ -281,6 +282,7 @@ func (u *Unrolled) compile(start time.Time) (*Unrolled, error) {
 	}
 	u.vm = G.NewTapeMachine(prog, opts...)
 	u.pc = programCounter(u.vm)
+	u.tape = newTape(u.vm)
 	u.CompileTime = time.Since(compile)
 	return u, nil
 }
@@ -373,7 +375,7 @@ func (u *Unrolled) Run(mb datasets.Minibatch, state []*tensor.Dense) (float64, e
 	release := kernels.Hold(u.weights...)
 	// The products by the one-hot inputs are row lookups.
 	u.oneHots.Mark()
-	err := u.vm.RunAll()
+	err := u.tape.run()
 	release()
 	u.oneHots.Unmark()
 	if err != nil {
