@@ -87,7 +87,7 @@ func (o actOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	out := o.out.get(x.Dtype(), x.Shape()...)
 	par.Range(x.DataSize(), minParExps, func(_, lo, hi int) {
-		switch xd := x.Data().(type) {
+		switch xd := data(x).(type) {
 		case []float32:
 			act32(o.kind, out.Float32s()[lo:hi], xd[lo:hi])
 		case []float64:
@@ -121,7 +121,7 @@ func (o actDerivOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	out := o.out.get(y.Dtype(), y.Shape()...)
 	par.Range(y.DataSize(), minParElems, func(_, lo, hi int) {
-		switch yd := y.Data().(type) {
+		switch yd := data(y).(type) {
 		case []float32:
 			actDeriv32(o.kind, out.Float32s()[lo:hi], yd[lo:hi])
 		case []float64:

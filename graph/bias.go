@@ -53,7 +53,7 @@ func (o addBiasOp) Do(vals ...G.Value) (G.Value, error) {
 		return nil, err
 	}
 	out := o.out.get(x.Dtype(), x.Shape()...)
-	switch xd := x.Data().(type) {
+	switch xd := data(x).(type) {
 	case []float32:
 		kernels.AddRows32(out.Float32s(), xd, b.Float32s())
 	case []float64:
@@ -121,7 +121,7 @@ func (o colSumOp) Do(vals ...G.Value) (G.Value, error) {
 	out := o.out.get(xs[0].Dtype(), h)
 	// Column blocks: each sum still adds the rows in order.
 	par.Range(h, max(1, h*minParElems/max(size, 1)), func(_, lo, hi int) {
-		switch d := out.Data().(type) {
+		switch d := data(out).(type) {
 		case []float32:
 			clear(d[lo:hi])
 			for _, x := range xs {

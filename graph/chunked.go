@@ -304,7 +304,7 @@ func (c *Chunked) addLast() error {
 		return err
 	}
 	for i, d := range dst {
-		switch dd := d.Data().(type) {
+		switch dd := data(d).(type) {
 		case []float32:
 			for j, v := range src[i].Float32s() {
 				dd[j] += v

@@ -137,7 +137,7 @@ func (p *Parallel) weight(i int) float64 {
 // weight(i) * grads[i][j], in part order, in blocks over the cores (each
 // element the same operations in any block).
 func combine(dst *tensor.Dense, grads [][]*tensor.Dense, j int, weight func(int) float64) {
-	switch d := dst.Data().(type) {
+	switch d := data(dst).(type) {
 	case []float32:
 		par.Range(len(d), minParElems, func(_, lo, hi int) {
 			// d *= w0, d += w*s: the same bits in SIMD.
@@ -166,7 +166,7 @@ func combine(dst *tensor.Dense, grads [][]*tensor.Dense, j int, weight func(int)
 // whole's rows).
 func copyRows(part, whole *tensor.Dense, lo, hi int, back bool) {
 	w := part.Shape()[1]
-	switch d := whole.Data().(type) {
+	switch d := data(whole).(type) {
 	case []float32:
 		if back {
 			copy(d[lo*w:hi*w], part.Float32s())

@@ -104,7 +104,7 @@ func stackInto(dst *tensor.Dense, ins []*tensor.Dense) {
 
 // copyInto copies src's values into dst from element off; returns the count.
 func copyInto(dst, src *tensor.Dense, off int) int {
-	switch d := dst.Data().(type) {
+	switch d := data(dst).(type) {
 	case []float32:
 		return copy(d[off:], src.Float32s())
 	case []float64:
@@ -145,7 +145,7 @@ func (o rowSliceOp) Do(vals ...G.Value) (G.Value, error) {
 	}
 	w := x.Shape()[1]
 	out := o.out.get(x.Dtype(), o.end-o.start, w)
-	switch d := x.Data().(type) {
+	switch d := data(x).(type) {
 	case []float32:
 		copy(out.Float32s(), d[o.start*w:o.end*w])
 	case []float64:

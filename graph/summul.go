@@ -80,7 +80,7 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 	if _, own := blas.Impl().(blas.Own); own {
 		// This project's kernels pack the pieces straight into their
 		// panels: no stacked copies.
-		switch d := out.Data().(type) {
+		switch d := data(out).(type) {
 		case []float32:
 			kernels.SumTN32(d, outW, in, outW, pieces[float32](xs), pieces[float32](dys))
 		case []float64:
@@ -94,7 +94,7 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 		stackInto(x, xs)
 		stackInto(dy, dys)
 	}
-	switch d := out.Data().(type) {
+	switch d := data(out).(type) {
 	case []float32:
 		blas.Impl().Sgemm(gblas.Trans, gblas.NoTrans, in, outW, n, 1, x.Float32s(), in, dy.Float32s(), outW, 0, d, outW)
 	case []float64:
@@ -107,7 +107,7 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 func pieces[T float32 | float64](ts []*tensor.Dense) [][]T {
 	r := make([][]T, len(ts))
 	for i, t := range ts {
-		r[i] = t.Data().([]T)
+		r[i] = data(t).([]T)
 	}
 	return r
 }

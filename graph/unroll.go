@@ -464,7 +464,7 @@ func (u *Unrolled) Close() error { return u.vm.Close() }
 // batch-major ids (row b at ids[b*steps+t]).
 func oneHot(x *tensor.Dense, ids []int, t, steps int) {
 	rows, v := x.Shape()[0], x.Shape()[1]
-	switch d := x.Data().(type) {
+	switch d := data(x).(type) {
 	case []float32:
 		clear(d)
 		for b := 0; b < rows; b++ {
@@ -479,7 +479,7 @@ func oneHot(x *tensor.Dense, ids []int, t, steps int) {
 }
 
 func copyDense(dst, src *tensor.Dense) {
-	switch d := dst.Data().(type) {
+	switch d := data(dst).(type) {
 	case []float32:
 		copy(d, src.Float32s())
 	case []float64:

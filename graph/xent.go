@@ -108,7 +108,7 @@ func (o xentOp) Do(vals ...G.Value) (G.Value, error) {
 	// Row blocks, each with its partial sum; the sums are added in block
 	// order, so the loss does not depend on which goroutine ran what.
 	parts := make([]float64, par.Workers())
-	switch data := x.Data().(type) {
+	switch data := data(x).(type) {
 	case []float32:
 		p := o.probs.get(tensor.Float32, x.Shape()...).Float32s()
 		par.Range(len(labels), minParExps/v, func(i, lo, hi int) {
@@ -277,7 +277,7 @@ func (o xentGradOp) Do(vals ...G.Value) (G.Value, error) {
 	v := x.Shape()[1]
 	scale := g / divisor(o.norm, len(labels))
 	par.Range(len(labels), minParElems/v, func(_, lo, hi int) {
-		switch od := out.Data().(type) {
+		switch od := data(out).(type) {
 		case []float32:
 			xentGrad32(od[lo*v:hi*v], p.Float32s()[lo*v:hi*v], labels[lo:hi], v, float32(scale))
 		case []float64:
