@@ -89,54 +89,62 @@ type stacked[T Float] struct {
 
 // block computes columns [j0, j1) of C = AᵀB, in passes of kcTN rows of A
 // and B as block does for Sgemm's (tA, !tB) product: per pass, Aᵀ packed
-// into row panels and each column tile of B into a panel, the tiles
-// computed by the same micro-kernel calls.
+// into row panels and the column tiles of B into panels (packB, one sweep
+// over the rows), the tiles computed by the same micro-kernel calls.
 func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
-	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
-	size := int(unsafe.Sizeof(T(0)))
+	mr, nr, m := mk.mr, mk.nr, s.m
 	rowTiles := (m + mr - 1) / mr
 	kc := kcTN
-	kcm := min(kc, k)
-	ap := getScratch[T](rowTiles * mr * kcm)
-	bp := getScratch[T](kcm * nr)
-	tile := getScratch[T](mr * nr)
+	tiles := (j1 - j0 + nr - 1) / nr
+	ap := getScratch[T](rowTiles * mr * min(kc, k))
+	bp := getScratch[T](tiles * nr * min(kc, k))
 	defer func() {
 		putScratch(ap)
 		putScratch(bp)
-		putScratch(tile)
 	}()
 	// The piece and row within it where the pass starts.
 	piece, row := 0, 0
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		be, load := T(0), false
-		if p0 > 0 {
-			be, load = 1, true
-		}
 		s.packA(ap.s, mr, rowTiles, piece, row, kb)
-		for jt := j0; jt < j1; jt += nr {
-			jw := min(nr, n-jt)
-			s.packB(bp.s, nr, jt, jw, piece, row, kb)
-			for it := 0; it < m; it += mr {
-				ih := min(mr, m-it)
-				aptr := &ap.s[it/mr*mr*kb]
-				if ih == mr && jw == nr {
-					mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &c[it*ldc+jt], ldc*size, 1, be, load)
-					continue
-				}
-				// Edge tile: the same kernel on a copy.
-				if load {
-					for i := 0; i < ih; i++ {
-						copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
-					}
-				}
-				mk.fn(kb, aptr, size, mr*size, &bp.s[0], nr*size, &tile.s[0], nr*size, 1, be, load)
-				for i := 0; i < ih; i++ {
-					copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
-				}
-			}
+		s.packB(bp.s, nr, j0, tiles, piece, row, kb)
+		for t := 0; t < tiles; t++ {
+			s.tile(mk, ap.s, bp.s[t*kb*nr:(t+1)*kb*nr], j0+t*nr, kb, p0 > 0, c, ldc)
 		}
 		piece, row = s.advance(piece, row, kb)
+	}
+}
+
+// tile computes column tile jt of a pass of kb stacked rows, Aᵀ packed in
+// ap and the tile's columns of B in bp; load: add onto C (a pass after
+// the first).
+func (s *stacked[T]) tile(mk *micro[T], ap, bp []T, jt, kb int, load bool, c []T, ldc int) {
+	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
+	size := int(unsafe.Sizeof(T(0)))
+	be := T(0)
+	if load {
+		be = 1
+	}
+	tile := getScratch[T](mr * nr)
+	defer putScratch(tile)
+	jw := min(nr, n-jt)
+	for it := 0; it < m; it += mr {
+		ih := min(mr, m-it)
+		aptr := &ap[it/mr*mr*kb]
+		if ih == mr && jw == nr {
+			mk.fn(kb, aptr, size, mr*size, &bp[0], nr*size, &c[it*ldc+jt], ldc*size, 1, be, load)
+			continue
+		}
+		// Edge tile: the same kernel on a copy.
+		if load {
+			for i := 0; i < ih; i++ {
+				copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
+			}
+		}
+		mk.fn(kb, aptr, size, mr*size, &bp[0], nr*size, &tile.s[0], nr*size, 1, be, load)
+		for i := 0; i < ih; i++ {
+			copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
+		}
 	}
 }
 
@@ -180,16 +188,23 @@ func (s *stacked[T]) packA(dst []T, mr, rowTiles, piece, row, kb int) {
 	})
 }
 
-// packB writes columns [jt, jt+jw) of kb stacked rows of B from (piece,
-// row) into an nr-wide panel (row p at p*nr, columns past jw zero).
-func (s *stacked[T]) packB(dst []T, nr, jt, jw, piece, row, kb int) {
-	eachRow(s.bs, s.n, piece, row, kb, func(p int, x []T) {
-		d := dst[p*nr : (p+1)*nr]
-		if jw == 32 {
-			*(*[32]T)(d) = *(*[32]T)(x[jt:])
-			return
+// packB writes the tiles column tiles of B from column j0, kb stacked
+// rows from (piece, row), into nr-wide panels, one after the other
+// (panel t's row p at t*kb*nr + p*nr, columns past n zero), in one sweep
+// over the rows: each row is read once, whole, where a panel at a time
+// read nr values of every row, far apart.
+func (s *stacked[T]) packB(dst []T, nr, j0, tiles, piece, row, kb int) {
+	n := s.n
+	eachRow(s.bs, n, piece, row, kb, func(p int, x []T) {
+		for t := 0; t < tiles; t++ {
+			jt := j0 + t*nr
+			d := dst[(t*kb+p)*nr : (t*kb+p+1)*nr]
+			if nr == 32 && jt+32 <= n {
+				*(*[32]T)(d) = *(*[32]T)(x[jt:])
+				continue
+			}
+			clear(d[copy(d, x[jt:min(jt+nr, n)]):])
 		}
-		clear(d[copy(d[:jw], x[jt:]):])
 	})
 }
 
