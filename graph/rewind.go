@@ -23,12 +23,8 @@ import (
 // falls back to Reset, for any other VM or layout. It is looked up once,
 // when the machine is made.
 func programCounter(vm G.VM) *int {
-	v := reflect.ValueOf(vm)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return nil
-	}
-	e := v.Elem()
-	if e.Kind() != reflect.Struct || e.Type().Name() != "tapeMachine" || e.Type().PkgPath() != "gorgonia.org/gorgonia" {
+	e, ok := tapeMachine(vm)
+	if !ok {
 		return nil
 	}
 	pc := e.FieldByName("pc")
@@ -36,4 +32,18 @@ func programCounter(vm G.VM) *int {
 		return nil
 	}
 	return (*int)(unsafe.Pointer(pc.UnsafeAddr()))
+}
+
+// tapeMachine returns the struct vm points to when vm is Gorgonia's
+// *tapeMachine (whose fields programCounter and newTape read).
+func tapeMachine(vm G.VM) (reflect.Value, bool) {
+	v := reflect.ValueOf(vm)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return reflect.Value{}, false
+	}
+	e := v.Elem()
+	if e.Kind() != reflect.Struct || e.Type().Name() != "tapeMachine" || e.Type().PkgPath() != "gorgonia.org/gorgonia" {
+		return reflect.Value{}, false
+	}
+	return e, true
 }

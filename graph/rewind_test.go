@@ -20,27 +20,45 @@ import (
 // in float32 (training) and float64 (checks).
 func TestRewindSameBits(t *testing.T) {
 	everyCellTwice(t, func(dt tensor.Dtype, kind string, ma, mb graph.Model, gc graph.Config) {
-		ua, err := graph.Unroll(ma, gc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ub, _ := graph.Unroll(mb, gc)
+		ua, ub := unrollTwice(t, ma, mb, gc)
 		graph.ResetEachRun(ub)
 		if !graph.Rewinds(ua) {
 			t.Fatal("rewind does not work on this Gorgonia's TapeMachine")
 		}
-		sa, sb := zeroStates(ma, gc.BatchSize, dt), zeroStates(mb, gc.BatchSize, dt)
-		r := rand.New(rand.NewPCG(7, 8))
-		for run := 0; run < 4; run++ {
-			ids := randomIDs(r, gc) // any ids will do
-			ga, gb := runSameBits(t, fmt.Sprintf("%s %v run %d (rewound, reset)", kind, dt, run), ua, ub, ma, sa, sb, ids)
-			// An SGD step on both, so the next run sees new weights.
-			for i, p := range ma.Params() {
-				step(p.Value, ga[i])
-				step(mb.Params()[i].Value, gb[i])
-			}
-		}
+		runsSameBits(t, fmt.Sprintf("%s %v (rewound, reset)", kind, dt), ua, ub, ma, mb, gc, rand.New(rand.NewPCG(7, 8)))
 	})
+}
+
+// unrollTwice unrolls the two copies of a model.
+func unrollTwice(t *testing.T, ma, mb graph.Model, gc graph.Config) (ua, ub *graph.Unrolled) {
+	t.Helper()
+	ua, err := graph.Unroll(ma, gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ub, err = graph.Unroll(mb, gc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ua, ub
+}
+
+// runsSameBits runs ua and ub (graphs of the copies ma and mb of a model)
+// on four minibatches of random tokens, each from the state the last left,
+// with an SGD step on both copies between them (so that later runs see new
+// weights), and checks every run with runSameBits.
+func runsSameBits(t *testing.T, what string, ua, ub *graph.Unrolled, ma, mb graph.Model, gc graph.Config, r *rand.Rand) {
+	t.Helper()
+	dt := ma.Params()[0].Value.Dtype()
+	sa, sb := zeroStates(ma, gc.BatchSize, dt), zeroStates(mb, gc.BatchSize, dt)
+	for run := 0; run < 4; run++ {
+		ids := randomIDs(r, gc) // any ids will do
+		ga, gb := runSameBits(t, fmt.Sprintf("%s run %d", what, run), ua, ub, ma, sa, sb, ids)
+		for i, p := range ma.Params() {
+			step(p.Value, ga[i])
+			step(mb.Params()[i].Value, gb[i])
+		}
+	}
 }
 
 // everyCellTwice calls f for every cell kind (two layers, 6 hidden units,
@@ -113,13 +131,13 @@ func sameBits(t *testing.T, what string, a, b *tensor.Dense) {
 	case []float32:
 		for i, v := range b.Float32s() {
 			if math.Float32bits(v) != math.Float32bits(ad[i]) {
-				t.Fatalf("%s: element %d is %v rewound, %v reset", what, i, ad[i], v)
+				t.Fatalf("%s: element %d is %v in the first, %v in the second", what, i, ad[i], v)
 			}
 		}
 	case []float64:
 		for i, v := range b.Float64s() {
 			if math.Float64bits(v) != math.Float64bits(ad[i]) {
-				t.Fatalf("%s: element %d is %v rewound, %v reset", what, i, ad[i], v)
+				t.Fatalf("%s: element %d is %v in the first, %v in the second", what, i, ad[i], v)
 			}
 		}
 	}

@@ -43,12 +43,8 @@ type tape struct {
 // newTape looks up vm's layout once, when the machine is made.
 func newTape(vm G.VM) tape {
 	t := tape{vm: vm}
-	v := reflect.ValueOf(vm)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return t
-	}
-	e := v.Elem()
-	if e.Kind() != reflect.Struct || e.Type().Name() != "tapeMachine" || e.Type().PkgPath() != "gorgonia.org/gorgonia" {
+	e, ok := tapeMachine(vm)
+	if !ok {
 		return t
 	}
 	q := e.FieldByName("closureQueue")
@@ -60,7 +56,7 @@ func newTape(vm G.VM) tape {
 	if b := e.FieldByName("b"); !b.IsValid() || b.Kind() != reflect.Interface || !b.IsNil() {
 		return t
 	}
-	t.m = v.UnsafePointer()
+	t.m = e.Addr().UnsafePointer()
 	t.closures = (*[]func() error)(unsafe.Pointer(q.UnsafeAddr()))
 	t.errc, t.done = make(chan error, 1), make(chan struct{}, 1)
 	return t

@@ -15,11 +15,7 @@ import (
 // runs see new weights and rewound buffers).
 func TestTapeSameBits(t *testing.T) {
 	everyCellTwice(t, func(dt tensor.Dtype, kind string, ma, mb graph.Model, gc graph.Config) {
-		ua, err := graph.Unroll(ma, gc)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ub, _ := graph.Unroll(mb, gc)
+		ua, ub := unrollTwice(t, ma, mb, gc)
 		graph.RunAllEachRun(ub)
 		if !graph.RunsOnCaller(ua) {
 			t.Fatal("this Gorgonia's TapeMachine is not run on the caller")
@@ -27,15 +23,6 @@ func TestTapeSameBits(t *testing.T) {
 		if graph.RunsOnCaller(ub) {
 			t.Fatal("RunAllEachRun: still run on the caller")
 		}
-		sa, sb := zeroStates(ma, gc.BatchSize, dt), zeroStates(mb, gc.BatchSize, dt)
-		r := rand.New(rand.NewPCG(9, 10))
-		for run := 0; run < 4; run++ {
-			ids := randomIDs(r, gc)
-			ga, gb := runSameBits(t, fmt.Sprintf("%s %v run %d (on the caller, RunAll)", kind, dt, run), ua, ub, ma, sa, sb, ids)
-			for i, p := range ma.Params() {
-				step(p.Value, ga[i])
-				step(mb.Params()[i].Value, gb[i])
-			}
-		}
+		runsSameBits(t, fmt.Sprintf("%s %v (on the caller, RunAll)", kind, dt), ua, ub, ma, mb, gc, rand.New(rand.NewPCG(9, 10)))
 	})
 }
