@@ -15,9 +15,9 @@ import "fmt"
 // two NaNs), so a conversion such as float32(a*x[i]) would not be the
 // same loop.
 
-// elemSet is a path's kernels: each does n elements, n a multiple of
-// lanes (16 for sumSquares whatever the path). A nil *elemSet (the
-// portable path) runs the Go loops only.
+// elemSet is a path's kernels: each does n elements (colSums cols
+// columns), n a multiple of lanes (16 for sumSquares whatever the path).
+// A nil *elemSet (the portable path) runs the Go loops only.
 type elemSet struct {
 	lanes                   int
 	sigmoid, tanh           func(dst, x *float32, n int)
@@ -25,6 +25,8 @@ type elemSet struct {
 	axpy                    func(n int, y, x *float32, a float32)
 	scale                   func(n int, x *float32, a float32)
 	sumSquares              func(n int, x *float32, acc *float64)
+	exp                     func(n int, dst, x *float32)                  // Exp32's (gen/exp.go)
+	colSums                 func(rows, cols int, dst, x *float32, ld int) // AddColSums32's (gen/exp.go)
 }
 
 // elem is the current path's kernels (nil: the Go loops).
@@ -95,10 +97,10 @@ func AddColSums32(dst, x []float32, ld int) {
 	// The kernels keep tiles of columns in registers over all the rows
 	// (gen/exp.go's genColSums): each column gets the loop's sums.
 	c := 0
-	if k := archColSums(cur.path); k.fn != nil {
+	if k := elem(); k != nil {
 		c = w - w%k.lanes
 		if c > 0 {
-			k.fn(rows, c, &dst[0], &x[0], ld)
+			k.colSums(rows, c, &dst[0], &x[0], ld)
 		}
 	}
 	if c == w {
@@ -108,13 +110,6 @@ func AddColSums32(dst, x []float32, ld int) {
 		i := r * ld
 		Binary32(Add, dst[c:], dst[c:], x[i+c:i+w])
 	}
-}
-
-// colSumsKernel is a path's AddColSums32 kernel: fn does cols columns, a
-// multiple of lanes. A nil fn (the portable path) leaves them to the loop.
-type colSumsKernel struct {
-	lanes int
-	fn    func(rows, cols int, dst, x *float32, ld int)
 }
 
 // Axpy32 sets y[i] += a*x[i]: the product rounded, then the sum, y its

@@ -9,20 +9,13 @@ package kernels
 func Exp32(dst, x []float32) {
 	dst = dst[:len(x)]
 	n := 0
-	if k := archExp(cur.path); k.fn != nil {
+	if k := elem(); k != nil {
 		n = len(x) - len(x)%k.lanes
 		if n > 0 {
-			k.fn(n, &dst[0], &x[0])
+			k.exp(n, &dst[0], &x[0])
 		}
 	}
 	for i, v := range x[n:] {
 		dst[n+i] = expf(v)
 	}
-}
-
-// expKernel is a path's Exp32 kernel: fn does n values, n a multiple of
-// lanes. A nil fn (the portable path) leaves everything to the Go loop.
-type expKernel struct {
-	lanes int
-	fn    func(n int, dst, x *float32)
 }

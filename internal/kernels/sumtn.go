@@ -80,8 +80,8 @@ func sumTN[T Float](mk, narrow *micro[T], c []T, ldc, m, n int, as, bs [][]T) {
 	})
 }
 
-// stacked is the pieces of SumTN32 (SumTN64) seen as two stacked matrices, A (k x m)
-// and B (k x n).
+// stacked is the pieces of SumTN32 (SumTN64) seen as two stacked
+// matrices, A (k x m) and B (k x n).
 type stacked[T Float] struct {
 	as, bs [][]T
 	m, n   int
@@ -98,9 +98,11 @@ func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
 	tiles := (j1 - j0 + nr - 1) / nr
 	ap := getScratch[T](rowTiles * mr * min(kc, k))
 	bp := getScratch[T](tiles * nr * min(kc, k))
+	edge := getScratch[T](mr * nr)
 	defer func() {
 		putScratch(ap)
 		putScratch(bp)
+		putScratch(edge)
 	}()
 	// The piece and row within it where the pass starts.
 	piece, row := 0, 0
@@ -109,24 +111,22 @@ func (s *stacked[T]) block(mk *micro[T], k, j0, j1 int, c []T, ldc int) {
 		s.packA(ap.s, mr, rowTiles, piece, row, kb)
 		s.packB(bp.s, nr, j0, tiles, piece, row, kb)
 		for t := 0; t < tiles; t++ {
-			s.tile(mk, ap.s, bp.s[t*kb*nr:(t+1)*kb*nr], j0+t*nr, kb, p0 > 0, c, ldc)
+			s.tile(mk, ap.s, bp.s[t*kb*nr:(t+1)*kb*nr], edge.s, j0+t*nr, kb, p0 > 0, c, ldc)
 		}
 		piece, row = s.advance(piece, row, kb)
 	}
 }
 
 // tile computes column tile jt of a pass of kb stacked rows, Aᵀ packed in
-// ap and the tile's columns of B in bp; load: add onto C (a pass after
-// the first).
-func (s *stacked[T]) tile(mk *micro[T], ap, bp []T, jt, kb int, load bool, c []T, ldc int) {
+// ap and the tile's columns of B in bp, edge tiles through tile (mr x nr
+// scratch); load: add onto C (a pass after the first).
+func (s *stacked[T]) tile(mk *micro[T], ap, bp, tile []T, jt, kb int, load bool, c []T, ldc int) {
 	mr, nr, m, n := mk.mr, mk.nr, s.m, s.n
 	size := int(unsafe.Sizeof(T(0)))
 	be := T(0)
 	if load {
 		be = 1
 	}
-	tile := getScratch[T](mr * nr)
-	defer putScratch(tile)
 	jw := min(nr, n-jt)
 	for it := 0; it < m; it += mr {
 		ih := min(mr, m-it)
@@ -138,12 +138,12 @@ func (s *stacked[T]) tile(mk *micro[T], ap, bp []T, jt, kb int, load bool, c []T
 		// Edge tile: the same kernel on a copy.
 		if load {
 			for i := 0; i < ih; i++ {
-				copy(tile.s[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
+				copy(tile[i*nr:i*nr+jw], c[(it+i)*ldc+jt:])
 			}
 		}
-		mk.fn(kb, aptr, size, mr*size, &bp[0], nr*size, &tile.s[0], nr*size, 1, be, load)
+		mk.fn(kb, aptr, size, mr*size, &bp[0], nr*size, &tile[0], nr*size, 1, be, load)
 		for i := 0; i < ih; i++ {
-			copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile.s[i*nr:i*nr+jw])
+			copy(c[(it+i)*ldc+jt:(it+i)*ldc+jt+jw], tile[i*nr:i*nr+jw])
 		}
 	}
 }
