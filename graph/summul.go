@@ -103,11 +103,17 @@ func (o sumMulTNOp) Do(vals ...G.Value) (G.Value, error) {
 	return out, nil
 }
 
-// pieces returns the values of the matrices ts.
+// pieces returns the values of the matrices ts (through a pointer to
+// each slot: no interface holding a slice, so no allocation per piece).
 func pieces[T float32 | float64](ts []*tensor.Dense) [][]T {
 	r := make([][]T, len(ts))
 	for i, t := range ts {
-		r[i] = data(t).([]T)
+		switch p := any(&r[i]).(type) {
+		case *[]float32:
+			*p = t.Float32s()
+		case *[]float64:
+			*p = t.Float64s()
+		}
 	}
 	return r
 }
